@@ -1,0 +1,173 @@
+import CSecp256k1
+import Dispatch
+import Glibc
+import Nostr
+
+/// `brotr-bench`: micro-benchmarks printed as rates and ratios.
+///
+///     swift run -c release brotr-bench [verify] [--events N] [--rounds R]
+@main
+enum BrotrBench {
+    static func main() {
+        var events = 20_000, rounds = 3
+        var args = CommandLine.arguments.dropFirst()
+        while let arg = args.popFirst() {
+            switch arg {
+            case "verify": continue
+            case "--events": events = Int(args.popFirst() ?? "") ?? events
+            case "--rounds": rounds = Int(args.popFirst() ?? "") ?? rounds
+            default:
+                print("usage: brotr-bench [verify] [--events N] [--rounds R]")
+                exit(64)
+            }
+        }
+        VerifyBenchmark(count: max(events, 100), rounds: max(rounds, 1)).run()
+    }
+}
+
+/// Events verified per second, parse + id + signature, against raw libsecp256k1 verifies
+/// of the same signatures, on one core and on all cores.
+struct VerifyBenchmark {
+    let count: Int
+    let rounds: Int
+
+    func run() {
+        let cores = ProcessInfoLite.activeCores
+        print("verify benchmark: \(count) events, best of \(rounds) rounds, \(cores) cores")
+        let corpus = Corpus(count: count)
+        print("corpus: \(corpus.lines.count) events, mean \(corpus.totalBytes / corpus.lines.count) bytes of JSON each")
+
+        for threads in Set([1, cores]).sorted() {
+            let raw = best { rate(threads: threads, work: corpus.rawVerify) }
+            let full = best { rate(threads: threads, work: corpus.parseAndVerify) }
+            print(
+                "\(threads == 1 ? "1 core   " : "\(threads) cores  ")"
+                    + " raw secp256k1 verify: \(format(raw))/s   parse+id+verify: \(format(full))/s   ratio: "
+                    + format2(full / raw))
+        }
+    }
+
+    /// The best of `rounds` runs (the least disturbed by other load on the machine).
+    func best(_ body: () -> Double) -> Double {
+        (0..<rounds).map { _ in body() }.max() ?? 0
+    }
+
+    /// Runs `work(range)` over the corpus split across `threads`, returning events/s.
+    func rate(threads: Int, work: @Sendable (Range<Int>) -> Int) -> Double {
+        let chunk = (count + threads - 1) / threads
+        let start = Clock.now()
+        let ok = AtomicCounter()
+        DispatchQueue.concurrentPerform(iterations: threads) { t in
+            let range = (t * chunk)..<min(count, (t + 1) * chunk)
+            ok.add(work(range))
+        }
+        let seconds = Clock.now() - start
+        guard ok.value == count else {
+            print("error: \(count - ok.value) events did not verify")
+            exit(1)
+        }
+        return Double(count) / seconds
+    }
+
+    func format(_ rate: Double) -> String {
+        let r = Int(rate.rounded())
+        return r >= 1000 ? "\(r / 1000),\(String(repeating: "0", count: 3 - String(r % 1000).count))\(r % 1000)" : "\(r)"
+    }
+
+    func format2(_ x: Double) -> String {
+        let hundredths = Int((x * 100).rounded())
+        return "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)x"
+    }
+}
+
+/// Signed events as JSON lines, plus their raw id, pubkey and sig bytes.
+final class Corpus: Sendable {
+    let lines: [[UInt8]]
+    let ids: [[UInt8]], pubkeys: [[UInt8]], sigs: [[UInt8]]
+    let totalBytes: Int
+    let context: Context
+
+    init(count: Int) {
+        var rng = SystemRandomNumberGenerator()
+        let keys = (0..<16).map { _ in SecretKey.generate() }
+        let words = ["nostr", "relay", "bitcoin", "zap", "note", "hello", "world", "pubkey", "event", "sig", "\u{1F600}", "日本"]
+        var lines: [[UInt8]] = [], ids: [[UInt8]] = [], pubkeys: [[UInt8]] = [], sigs: [[UInt8]] = []
+        for i in 0..<count {
+            let content = (0..<Int.random(in: 20...60, using: &rng)).map { _ in words.randomElement(using: &rng) ?? "x" }.joined(separator: " ")
+            let tags = [["e", String(repeating: "ab", count: 32)], ["p", keys[i % 16].publicKey.hex], ["t", "nostr"]]
+            guard let event = try? Event.sign(kind: 1, tags: tags, content: content, createdAt: 1_700_000_000 + Int64(i), with: keys[i % 16])
+            else { fatalError("signing failed") }
+            lines.append(event.jsonBytes)
+            ids.append(event.id.bytes)
+            pubkeys.append(event.pubkey.bytes)
+            sigs.append(event.sig.bytes)
+        }
+        self.lines = lines
+        self.ids = ids
+        self.pubkeys = pubkeys
+        self.sigs = sigs
+        self.totalBytes = lines.reduce(0) { $0 + $1.count }
+        self.context = Context()
+    }
+
+    /// x-only key parse + schnorrsig_verify, straight through libsecp256k1.
+    @Sendable func rawVerify(_ range: Range<Int>) -> Int {
+        var ok = 0
+        for i in range {
+            var xonly = secp256k1_xonly_pubkey()
+            guard secp256k1_xonly_pubkey_parse(context.pointer, &xonly, pubkeys[i]) == 1 else { continue }
+            if secp256k1_schnorrsig_verify(context.pointer, sigs[i], ids[i], 32, &xonly) == 1 { ok += 1 }
+        }
+        return ok
+    }
+
+    /// What brotr does per event: strict JSON parse, id recomputation, signature check.
+    @Sendable func parseAndVerify(_ range: Range<Int>) -> Int {
+        var ok = 0
+        for i in range {
+            guard let event = try? Event(json: lines[i]) else { continue }
+            if (try? event.verify()) != nil { ok += 1 }
+        }
+        return ok
+    }
+
+    /// A libsecp256k1 context for the raw baseline. `@unchecked Sendable`: it is only
+    /// read (verification takes a const context) after creation.
+    final class Context: @unchecked Sendable {
+        let pointer: OpaquePointer
+        init() {
+            guard let ctx = secp256k1_context_create(UInt32(SECP256K1_CONTEXT_NONE)) else { fatalError("no context") }
+            pointer = ctx
+        }
+    }
+}
+
+/// A counter shared by the benchmark threads.
+final class AtomicCounter: @unchecked Sendable {
+    private var total = 0
+    private var lock = pthread_mutex_t()
+    init() { pthread_mutex_init(&lock, nil) }
+    func add(_ n: Int) {
+        pthread_mutex_lock(&lock)
+        total += n
+        pthread_mutex_unlock(&lock)
+    }
+    var value: Int {
+        pthread_mutex_lock(&lock)
+        defer { pthread_mutex_unlock(&lock) }
+        return total
+    }
+}
+
+enum Clock {
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+}
+
+enum ProcessInfoLite {
+    /// Online cores.
+    static var activeCores: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+}

@@ -1,0 +1,83 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+/// Settings every brotr target compiles with: Swift 6 language mode, plus the upcoming
+/// features that keep imports and existentials explicit.
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "brotr",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "brotr", targets: ["brotr"]),
+        .executable(name: "brotr-bench", targets: ["BrotrBench"]),
+        .library(name: "Nostr", targets: ["Nostr"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        // C libraries from the system (packaging/install-deps.sh installs them).
+        .systemLibrary(
+            name: "CSecp256k1", pkgConfig: "libsecp256k1",
+            providers: [.apt(["libsecp256k1-dev"]), .brew(["secp256k1"])]),
+        .systemLibrary(
+            name: "CLZ4", pkgConfig: "liblz4",
+            providers: [.apt(["liblz4-dev"]), .brew(["lz4"])]),
+        .systemLibrary(
+            name: "CMaxMindDB", pkgConfig: "libmaxminddb",
+            providers: [.apt(["libmaxminddb-dev"]), .brew(["libmaxminddb"])]),
+
+        // Layer 1: the pure protocol model. No I/O.
+        .target(
+            name: "Nostr",
+            dependencies: [
+                "CSecp256k1",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings),
+
+        // Layer 2: storage, network, probes. They import Nostr and never each other,
+        // except Probes, which runs its checks over Transport.
+        .target(name: "Archive", dependencies: ["Nostr", "CLZ4"], swiftSettings: strictSettings),
+        .target(name: "Transport", dependencies: ["Nostr", "CMaxMindDB"], swiftSettings: strictSettings),
+        .target(name: "Probes", dependencies: ["Nostr", "Transport"], swiftSettings: strictSettings),
+
+        // Layer 3: the pipeline stages.
+        .target(
+            name: "Services", dependencies: ["Nostr", "Archive", "Transport", "Probes"],
+            swiftSettings: strictSettings),
+
+        // Layer 4: the executable: CLI, configuration, logging, wiring.
+        .executableTarget(
+            name: "brotr",
+            dependencies: [
+                "Nostr", "Archive", "Transport", "Probes", "Services",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strictSettings),
+
+        // Micro-benchmarks: `swift run -c release brotr-bench`.
+        .executableTarget(
+            name: "BrotrBench",
+            dependencies: ["Nostr", "CSecp256k1"],
+            path: "Benchmarks/BrotrBench",
+            swiftSettings: strictSettings),
+
+        .testTarget(
+            name: "NostrTests", dependencies: ["Nostr"], exclude: ["Fixtures"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "brotrTests",
+            dependencies: ["brotr", "Nostr", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings),
+    ]
+)

@@ -1,0 +1,2 @@
+// libmaxminddb, for GeoLite2 City and ASN lookups.
+#include <maxminddb.h>

@@ -1,0 +1,107 @@
+/// Writes compact JSON as UTF-8 bytes, in one of the escaping styles Nostr needs.
+enum JSONWriter {
+    enum Style {
+        /// NIP-01's rules for the id serialization: only `\n \" \\ \r \t \b \f` are escaped;
+        /// every other character, control characters included, is written verbatim.
+        case nip01
+        /// RFC 8259 JSON for the wire: `"` and `\` escaped, control characters escaped
+        /// (short forms where they exist, `\u00xx` otherwise), everything else verbatim.
+        case standard
+        /// Python's `json.dumps` with its defaults (`ensure_ascii`): like `standard`, and
+        /// DEL and every non-ASCII character as `\uxxxx` (surrogate pairs past the BMP). Numbers are
+        /// written the way Python writes them. BigBrotr hashes metadata in this form.
+        case python
+    }
+
+    static func appendString(_ string: String, to out: inout [UInt8], style: Style) {
+        var string = string
+        string.withUTF8 { appendString(utf8: UnsafeRawBufferPointer($0), to: &out, style: style) }
+    }
+
+    static func appendString(utf8: UnsafeRawBufferPointer, to out: inout [UInt8], style: Style) {
+        out.append(UInt8(ascii: "\""))
+        // Fast path: most strings need no escaping at all.
+        let plain: Bool
+        switch style {
+        case .nip01: plain = !utf8.contains { $0 == 0x22 || $0 == 0x5C || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 || $0 == 0x08 || $0 == 0x0C }
+        case .standard: plain = !utf8.contains { $0 == 0x22 || $0 == 0x5C || $0 < 0x20 }
+        case .python: plain = !utf8.contains { $0 == 0x22 || $0 == 0x5C || $0 < 0x20 || $0 >= 0x7F }
+        }
+        if plain {
+            out.append(contentsOf: utf8)
+        } else if style == .python {
+            appendPythonEscaped(utf8, to: &out)
+        } else {
+            for c in utf8 {
+                switch c {
+                case 0x22: out.append(0x5C); out.append(0x22)
+                case 0x5C: out.append(0x5C); out.append(0x5C)
+                case 0x0A: out.append(0x5C); out.append(UInt8(ascii: "n"))
+                case 0x0D: out.append(0x5C); out.append(UInt8(ascii: "r"))
+                case 0x09: out.append(0x5C); out.append(UInt8(ascii: "t"))
+                case 0x08: out.append(0x5C); out.append(UInt8(ascii: "b"))
+                case 0x0C: out.append(0x5C); out.append(UInt8(ascii: "f"))
+                case 0..<0x20 where style == .standard: appendUnicodeEscape(UInt32(c), to: &out)
+                default: out.append(c)
+                }
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    private static func appendPythonEscaped(_ utf8: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+        for scalar in String(decoding: utf8, as: UTF8.self).unicodeScalars {
+            switch scalar.value {
+            case 0x22: out.append(0x5C); out.append(0x22)
+            case 0x5C: out.append(0x5C); out.append(0x5C)
+            case 0x0A: out.append(0x5C); out.append(UInt8(ascii: "n"))
+            case 0x0D: out.append(0x5C); out.append(UInt8(ascii: "r"))
+            case 0x09: out.append(0x5C); out.append(UInt8(ascii: "t"))
+            case 0x08: out.append(0x5C); out.append(UInt8(ascii: "b"))
+            case 0x0C: out.append(0x5C); out.append(UInt8(ascii: "f"))
+            case 0x20..<0x7F: out.append(UInt8(scalar.value))
+            case 0x10000...:
+                let v = scalar.value - 0x10000
+                appendUnicodeEscape(0xD800 + (v >> 10), to: &out)
+                appendUnicodeEscape(0xDC00 + (v & 0x3FF), to: &out)
+            default: appendUnicodeEscape(scalar.value, to: &out)
+            }
+        }
+    }
+
+    private static func appendUnicodeEscape(_ v: UInt32, to out: inout [UInt8]) {
+        out.append(0x5C)
+        out.append(UInt8(ascii: "u"))
+        for shift in stride(from: 12, through: 0, by: -4) {
+            out.append(Hex.digits[Int((v >> UInt32(shift)) & 0xF)])
+        }
+    }
+
+    /// Writes a value with object keys sorted by code point.
+    static func appendValue(_ value: JSONValue, to out: inout [UInt8], style: Style) {
+        switch value {
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .number(let n):
+            out.append(contentsOf: (style == .python ? PythonNumberFormat.format(n) : n.literal).utf8)
+        case .string(let s): appendString(s, to: &out, style: style)
+        case .array(let elements):
+            out.append(UInt8(ascii: "["))
+            for (i, e) in elements.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                appendValue(e, to: &out, style: style)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let members):
+            out.append(UInt8(ascii: "{"))
+            // UTF-8 byte order is code point order, which is what Python's sort_keys uses.
+            for (i, key) in members.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                appendString(key, to: &out, style: style)
+                out.append(UInt8(ascii: ":"))
+                if let v = members[key] { appendValue(v, to: &out, style: style) }
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+}

@@ -1,0 +1,50 @@
+/// Lowercase hexadecimal, as Nostr writes ids, keys and signatures.
+enum Hex {
+    static let digits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// The value of a lowercase hex digit, or nil. Uppercase is rejected: NIP-01 ids and
+    /// keys are lowercase, and accepting both would give one event two spellings.
+    @inline(__always)
+    static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c &- UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c &- UInt8(ascii: "a") &+ 10
+        default: return nil
+        }
+    }
+
+    /// Decodes exactly `count` bytes from `2 * count` lowercase hex digits.
+    static func decode(_ text: some StringProtocol, count: Int) -> [UInt8]? {
+        var copy = String(text)
+        return copy.withUTF8 { decode(UnsafeRawBufferPointer($0), count: count) }
+    }
+
+    static func decode(_ utf8: UnsafeRawBufferPointer, count: Int) -> [UInt8]? {
+        guard utf8.count == count * 2 else { return nil }
+        var out = [UInt8](repeating: 0, count: count)
+        for i in 0..<count {
+            guard let hi = nibble(utf8[2 * i]), let lo = nibble(utf8[2 * i + 1]) else { return nil }
+            out[i] = hi << 4 | lo
+        }
+        return out
+    }
+
+    static func encode(_ bytes: some Sequence<UInt8>) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.underestimatedCount * 2)
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends the hex spelling of `bytes` to `out`.
+    @inline(__always)
+    static func append(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0x0f)])
+        }
+    }
+}

@@ -1,0 +1,25 @@
+/// The outcome of a health check against a relay.
+///
+/// Probes never throw on relay misbehaviour: a relay that times out, sends garbage or
+/// refuses TLS produces a result with `success == false` and a reason, plus the log lines
+/// the probe gathered, like BigBrotr's never-raising factories.
+public struct ProbeResult<Value: Sendable>: Sendable {
+    /// The measured data, when the probe got any.
+    public let value: Value?
+    /// Whether the check passed.
+    public let success: Bool
+    /// Why it failed, or nil.
+    public let reason: String?
+    /// What the probe saw, in order.
+    public let logs: [String]
+
+    /// A passed check.
+    public static func success(_ value: Value, logs: [String] = []) -> ProbeResult {
+        ProbeResult(value: value, success: true, reason: nil, logs: logs)
+    }
+
+    /// A failed check, with whatever partial data was gathered.
+    public static func failure(_ reason: String, value: Value? = nil, logs: [String] = []) -> ProbeResult {
+        ProbeResult(value: value, success: false, reason: reason, logs: logs)
+    }
+}

@@ -1,0 +1,55 @@
+import ArgumentParser
+import Archive
+
+/// `--data DIR`, for every command that opens the archive.
+struct DataOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The data directory.", valueName: "dir"))
+    var data: String
+
+    var directory: DataDirectory { DataDirectory(path: data) }
+}
+
+/// Config file and logging flags. Flags win over the file; the file wins over defaults.
+struct ConfigOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Config file (default: <data>/brotr.yaml when present).", valueName: "file"))
+    var config: String?
+
+    @Option(name: .long, help: "Log format: logfmt (default) or json.")
+    var logFormat: LogFormat?
+
+    @Option(name: .long, help: "Log level: trace, debug, info (default), notice, warning, error, critical.")
+    var logLevel: LogLevel?
+}
+
+/// `--allow-loopback`, on every command that touches relays.
+struct NetworkOptions: ParsableArguments {
+    @Flag(name: .long, help: "Admit loopback relays (127.0.0.0/8, ::1, localhost), for local testbeds.")
+    var allowLoopback = false
+}
+
+extension LogFormat: ExpressibleByArgument {}
+extension LogLevel: ExpressibleByArgument {}
+
+extension ConfigOptions {
+    /// Loads the config, applies command-line overrides, and installs logging.
+    /// - Throws: a ValidationError-style failure with the config file's problem.
+    func load(data: DataDirectory?, network: NetworkOptions? = nil) throws -> BrotrConfig {
+        var config: BrotrConfig
+        do {
+            config = try ConfigLoader.load(explicit: self.config, data: data).config
+        } catch let error as ConfigError {
+            throw CLIFailure("invalid configuration: \(error)\nFix the file, or see config/brotr.yaml for every option and its default.")
+        }
+        if let logFormat { config.log.format = logFormat }
+        if let logLevel { config.log.level = logLevel }
+        if network?.allowLoopback == true { config.network.allowLoopback = true }
+        LoggingSetup.bootstrap(format: config.log.format, level: config.log.level)
+        return config
+    }
+}
+
+/// A command failure with a message for the user; exits 1.
+struct CLIFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ message: String) { description = message }
+}

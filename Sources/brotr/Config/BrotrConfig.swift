@@ -1,0 +1,32 @@
+/// The whole configuration, with every default in code: `brotr serve --data DIR` needs
+/// no file. config/brotr.yaml documents each option; a test checks that the documented
+/// defaults are these.
+struct BrotrConfig: Equatable, Sendable {
+    var network = NetworkConfig()
+    var log = LogConfig()
+}
+
+/// `network:` — how relays are reached.
+struct NetworkConfig: Equatable, Sendable {
+    /// Admit loopback relays (127.0.0.0/8, ::1, localhost) for local testbeds.
+    var allowLoopback = false
+}
+
+/// `log:` — where log lines go and how they look.
+struct LogConfig: Equatable, Sendable {
+    var level: LogLevel = .info
+    var format: LogFormat = .logfmt
+}
+
+/// Log line formats.
+enum LogFormat: String, ConfigEnum, Sendable {
+    /// `key=value` pairs, one line per record (the default).
+    case logfmt
+    /// One JSON object per line.
+    case json
+}
+
+/// Log levels, as swift-log names them.
+enum LogLevel: String, ConfigEnum, Sendable {
+    case trace, debug, info, notice, warning, error, critical
+}

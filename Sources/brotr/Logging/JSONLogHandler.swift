@@ -1,0 +1,26 @@
+import Logging
+import Nostr
+
+/// One JSON object per line on standard error:
+/// `{"ts":"...","level":"info","logger":"brotr","msg":"...","key":"value"}`.
+struct JSONLogHandler: LogHandler {
+    let label: String
+    var logLevel: Logger.Level
+    var metadata: Logger.Metadata = [:]
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        var merged = metadata
+        if let extra = event.metadata { merged.merge(extra) { $1 } }
+        var fields: [String: JSONValue] = [
+            "ts": .string(LogLine.timestamp()), "level": .string(event.level.rawValue), "logger": .string(label),
+            "msg": .string(event.message.description),
+        ]
+        for (k, v) in LogLine.flatten(merged) where fields[k] == nil { fields[k] = .string(v) }
+        LogLine.emit(JSONValue.object(fields).jsonText)
+    }
+}

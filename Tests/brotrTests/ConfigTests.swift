@@ -1,0 +1,76 @@
+import Foundation
+import Testing
+
+@testable import brotr
+
+struct ConfigTests {
+    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    @Test func theDocumentedDefaultsAreTheDefaultsInCode() throws {
+        let path = Self.repoRoot.appendingPathComponent("config/brotr.yaml").path
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(try BrotrConfig(yaml: text, file: path) == BrotrConfig())
+    }
+
+    @Test func anEmptyOrCommentOnlyFileGivesTheDefaults() throws {
+        #expect(try BrotrConfig(yaml: "", file: nil) == BrotrConfig())
+        #expect(try BrotrConfig(yaml: "# nothing\n", file: nil) == BrotrConfig())
+        #expect(try BrotrConfig(yaml: "network:\n", file: nil) == BrotrConfig())
+    }
+
+    @Test func valuesOverrideDefaults() throws {
+        let c = try BrotrConfig(yaml: "network:\n  allow_loopback: true\nlog:\n  format: json\n  level: debug\n", file: nil)
+        #expect(c.network.allowLoopback)
+        #expect(c.log.format == .json)
+        #expect(c.log.level == .debug)
+    }
+
+    @Test func unknownKeysFailWithTheirPathAndLine() {
+        let error = #expect(throws: ConfigError.self) {
+            try BrotrConfig(yaml: "network:\n  allow_loopback: true\n  alow_loopback: false\n", file: "x.yaml")
+        }
+        #expect(error?.keyPath == "network.alow_loopback")
+        #expect(error?.line == 3)
+        #expect(error?.description.contains("x.yaml:3: network.alow_loopback: unknown key") == true, "\(String(describing: error))")
+        #expect(error?.description.contains("allow_loopback") == true)  // the known keys are listed
+        let top = #expect(throws: ConfigError.self) { try BrotrConfig(yaml: "netwrk: {}\n", file: nil) }
+        #expect(top?.keyPath == "netwrk")
+    }
+
+    @Test func illTypedValuesSayWhatWasExpected() {
+        let cases: [(String, String, String)] = [
+            ("network:\n  allow_loopback: yes\n", "network.allow_loopback", "expected true or false, got 'yes'"),
+            ("network:\n  allow_loopback: [1]\n", "network.allow_loopback", "expected true or false, got a list"),
+            ("log:\n  format: xml\n", "log.format", "expected one of logfmt, json, got 'xml'"),
+            ("log:\n  level: loud\n", "log.level", "expected one of trace, debug"),
+            ("network: 5\n", "network", "expected a mapping"),
+        ]
+        for (yaml, path, message) in cases {
+            let error = #expect(throws: ConfigError.self, "\(yaml)") { try BrotrConfig(yaml: yaml, file: nil) }
+            #expect(error?.keyPath == path, "\(yaml)")
+            #expect(error?.message.contains(message) == true, "\(String(describing: error))")
+        }
+    }
+
+    @Test func brokenYAMLIsReported() {
+        let error = #expect(throws: ConfigError.self) { try BrotrConfig(yaml: "network: [\n", file: "bad.yaml") }
+        #expect(error?.description.hasPrefix("bad.yaml") == true)
+        #expect(error?.message.contains("not valid YAML") == true)
+        let dup = #expect(throws: ConfigError.self) { try BrotrConfig(yaml: "log:\n  level: info\n  level: debug\n", file: nil) }
+        #expect(dup?.message.contains("duplicated key(s): 'level'") == true, "\(String(describing: dup))")
+    }
+
+    @Test func durationsAcceptSecondsOrUnits() {
+        let cases: [(String, Duration?)] = [
+            ("90", .seconds(90)), ("1.5", .milliseconds(1500)), ("500ms", .milliseconds(500)), ("15m", .seconds(900)),
+            ("1h30m", .seconds(5400)), ("2d", .seconds(172_800)), ("0", .zero), ("1h 30m", nil), ("15x", nil),
+            ("m", nil), ("-5", nil), ("", nil), ("99999999999999999d", nil),
+        ]
+        for (text, expected) in cases {
+            #expect(ConfigDuration(parsing: text)?.duration == expected, "\(text)")
+        }
+        #expect(ConfigDuration.seconds(900).description == "15m")
+        #expect(ConfigDuration(.milliseconds(1500)).description == "1500ms")
+    }
+}
