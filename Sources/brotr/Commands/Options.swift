@@ -34,17 +34,22 @@ extension ConfigOptions {
     /// Loads the config, applies command-line overrides, and installs logging.
     /// - Throws: a ValidationError-style failure with the config file's problem.
     func load(data: DataDirectory?, network: NetworkOptions? = nil) throws -> BrotrConfig {
-        var config: BrotrConfig
+        try loadWithSource(data: data, network: network).config
+    }
+
+    /// Like ``load(data:network:)``, also returning the file read (nil: all defaults).
+    func loadWithSource(data: DataDirectory?, network: NetworkOptions? = nil) throws -> ConfigLoader.Loaded {
+        var loaded: ConfigLoader.Loaded
         do {
-            config = try ConfigLoader.load(explicit: self.config, data: data).config
+            loaded = try ConfigLoader.load(explicit: self.config, data: data)
         } catch let error as ConfigError {
             throw CLIFailure("invalid configuration: \(error)\nFix the file, or see config/brotr.yaml for every option and its default.")
         }
-        if let logFormat { config.log.format = logFormat }
-        if let logLevel { config.log.level = logLevel }
-        if network?.allowLoopback == true { config.network.allowLoopback = true }
-        LoggingSetup.bootstrap(format: config.log.format, level: config.log.level)
-        return config
+        if let logFormat { loaded.config.log.format = logFormat }
+        if let logLevel { loaded.config.log.level = logLevel }
+        if network?.allowLoopback == true { loaded.config.network.allowLoopback = true }
+        LoggingSetup.bootstrap(format: loaded.config.log.format, level: loaded.config.log.level)
+        return loaded
     }
 }
 

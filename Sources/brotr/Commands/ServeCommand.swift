@@ -1,4 +1,6 @@
 import ArgumentParser
+import Archive
+import Logging
 
 /// `brotr serve`: every enabled stage, as actors, in one process.
 struct ServeCommand: AsyncParsableCommand {
@@ -11,7 +13,14 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         // Validate the configuration first, so a broken file is reported even now.
-        _ = try options.load(data: data.directory, network: network)
+        let loaded = try options.loadWithSource(data: data.directory, network: network)
+        let logger = Logger(label: "brotr")
+        logger.info(
+            "configuration loaded",
+            metadata: [
+                "data": "\(data.directory.path)", "config": "\(loaded.file ?? "defaults")",
+                "allow_loopback": "\(loaded.config.network.allowLoopback)",
+            ])
         throw NotImplemented.fail("serve")
     }
 }

@@ -7,6 +7,8 @@ struct JSONLogHandler: LogHandler {
     let label: String
     var logLevel: Logger.Level
     var metadata: Logger.Metadata = [:]
+    /// Where finished lines go: standard error, or a test's buffer.
+    var sink: @Sendable (String) -> Void = LogLine.emit
 
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
@@ -21,6 +23,6 @@ struct JSONLogHandler: LogHandler {
             "msg": .string(event.message.description),
         ]
         for (k, v) in LogLine.flatten(merged) where fields[k] == nil { fields[k] = .string(v) }
-        LogLine.emit(JSONValue.object(fields).jsonText)
+        sink(JSONValue.object(fields).jsonText)
     }
 }

@@ -5,6 +5,8 @@ struct LogfmtLogHandler: LogHandler {
     let label: String
     var logLevel: Logger.Level
     var metadata: Logger.Metadata = [:]
+    /// Where finished lines go: standard error, or a test's buffer.
+    var sink: @Sendable (String) -> Void = LogLine.emit
 
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
@@ -16,7 +18,7 @@ struct LogfmtLogHandler: LogHandler {
         if let extra = event.metadata { merged.merge(extra) { $1 } }
         var line = "ts=\(LogLine.timestamp()) level=\(event.level) logger=\(Self.quote(label)) msg=\(Self.quote(event.message.description))"
         for (k, v) in LogLine.flatten(merged) { line += " \(k)=\(Self.quote(v))" }
-        LogLine.emit(line)
+        sink(line)
     }
 
     /// Quotes a value when it holds a space, `=`, a quote or a control character.
