@@ -138,6 +138,8 @@ struct MalformedInputTests {
         Case("tag value number", "{\"#e\":[1]}", .invalidFilter),
         Case("duplicate key", "{\"kinds\":[1],\"kinds\":[2]}", .invalidFilter),
         Case("too many ids", "{\"kinds\":[" + (0..<10_001).map { _ in "1" }.joined(separator: ",") + "]}", .invalidFilter),
+        Case("10 MB search", "{\"search\":\"" + String(repeating: "s", count: 10_000_000) + "\"}", .invalidFilter),
+        Case("10 MB tag value", "{\"#t\":[\"" + String(repeating: "t", count: 10_000_000) + "\"]}", .invalidFilter),
         Case("tag value too long", "{\"#t\":[\"" + String(repeating: "a", count: 5000) + "\"]}", .invalidFilter),
         Case("truncated", "{\"kinds\":[1,", .malformedJSON),
         Case("deep nesting", "{\"search\":" + String(repeating: "[", count: 50_000) + "}", .invalidFilter),

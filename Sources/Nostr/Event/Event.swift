@@ -35,13 +35,7 @@ public struct Event: Sendable, Hashable {
         guard Self.createdAtRange.contains(createdAt) else {
             throw NostrError(.invalidEvent, field: "created_at", "must not be negative")
         }
-        self.id = id
-        self.pubkey = pubkey
-        self.createdAt = createdAt
-        self.kind = kind
-        self.tags = tags
-        self.content = content
-        self.sig = sig
+        self.init(unchecked: id, pubkey: pubkey, createdAt: createdAt, kind: kind, tags: tags, content: content, sig: sig)
     }
 
     init(unchecked id: EventID, pubkey: PublicKey, createdAt: Int64, kind: UInt16, tags: [[String]], content: String, sig: Signature) {

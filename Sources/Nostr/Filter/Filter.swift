@@ -26,11 +26,14 @@ public struct Filter: Sendable, Hashable {
         public var maxTagValueBytes: Int
         /// The largest `limit`.
         public var maxLimit: Int
+        /// The longest `search` string, in bytes.
+        public var maxSearchBytes: Int
 
-        public init(maxValues: Int = 10_000, maxTagValueBytes: Int = 4096, maxLimit: Int = 1_000_000) {
+        public init(maxValues: Int = 10_000, maxTagValueBytes: Int = 4096, maxLimit: Int = 1_000_000, maxSearchBytes: Int = 1024) {
             self.maxValues = maxValues
             self.maxTagValueBytes = maxTagValueBytes
             self.maxLimit = maxLimit
+            self.maxSearchBytes = maxSearchBytes
         }
     }
 
@@ -61,6 +64,9 @@ public struct Filter: Sendable, Hashable {
         }
         if let since, since < 0 { throw NostrError(.invalidFilter, field: "since", "must not be negative") }
         if let until, until < 0 { throw NostrError(.invalidFilter, field: "until", "must not be negative") }
+        if let search, search.utf8.count > limits.maxSearchBytes {
+            throw NostrError(.invalidFilter, field: "search", "is \(search.utf8.count) bytes, more than \(limits.maxSearchBytes)")
+        }
         if let limit, !(0...limits.maxLimit).contains(limit) {
             throw NostrError(.invalidFilter, field: "limit", "must be in 0...\(limits.maxLimit)")
         }

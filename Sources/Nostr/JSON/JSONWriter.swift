@@ -33,16 +33,13 @@ enum JSONWriter {
             appendPythonEscaped(utf8, to: &out)
         } else {
             for c in utf8 {
-                switch c {
-                case 0x22: out.append(0x5C); out.append(0x22)
-                case 0x5C: out.append(0x5C); out.append(0x5C)
-                case 0x0A: out.append(0x5C); out.append(UInt8(ascii: "n"))
-                case 0x0D: out.append(0x5C); out.append(UInt8(ascii: "r"))
-                case 0x09: out.append(0x5C); out.append(UInt8(ascii: "t"))
-                case 0x08: out.append(0x5C); out.append(UInt8(ascii: "b"))
-                case 0x0C: out.append(0x5C); out.append(UInt8(ascii: "f"))
-                case 0..<0x20 where style == .standard: appendUnicodeEscape(UInt32(c), to: &out)
-                default: out.append(c)
+                if let short = shortEscape(UInt32(c)) {
+                    out.append(0x5C)
+                    out.append(short)
+                } else if c < 0x20, style == .standard {
+                    appendUnicodeEscape(UInt32(c), to: &out)
+                } else {
+                    out.append(c)
                 }
             }
         }
@@ -51,14 +48,12 @@ enum JSONWriter {
 
     private static func appendPythonEscaped(_ utf8: UnsafeRawBufferPointer, to out: inout [UInt8]) {
         for scalar in String(decoding: utf8, as: UTF8.self).unicodeScalars {
+            if let short = shortEscape(scalar.value) {
+                out.append(0x5C)
+                out.append(short)
+                continue
+            }
             switch scalar.value {
-            case 0x22: out.append(0x5C); out.append(0x22)
-            case 0x5C: out.append(0x5C); out.append(0x5C)
-            case 0x0A: out.append(0x5C); out.append(UInt8(ascii: "n"))
-            case 0x0D: out.append(0x5C); out.append(UInt8(ascii: "r"))
-            case 0x09: out.append(0x5C); out.append(UInt8(ascii: "t"))
-            case 0x08: out.append(0x5C); out.append(UInt8(ascii: "b"))
-            case 0x0C: out.append(0x5C); out.append(UInt8(ascii: "f"))
             case 0x20..<0x7F: out.append(UInt8(scalar.value))
             case 0x10000...:
                 let v = scalar.value - 0x10000
@@ -66,6 +61,22 @@ enum JSONWriter {
                 appendUnicodeEscape(0xDC00 + (v & 0x3FF), to: &out)
             default: appendUnicodeEscape(scalar.value, to: &out)
             }
+        }
+    }
+
+    /// The letter after the backslash for the characters every style escapes the same way
+    /// (`\"` `\\` `\n` `\r` `\t` `\b` `\f`), or nil.
+    @inline(__always)
+    private static func shortEscape(_ c: UInt32) -> UInt8? {
+        switch c {
+        case 0x22: 0x22
+        case 0x5C: 0x5C
+        case 0x0A: UInt8(ascii: "n")
+        case 0x0D: UInt8(ascii: "r")
+        case 0x09: UInt8(ascii: "t")
+        case 0x08: UInt8(ascii: "b")
+        case 0x0C: UInt8(ascii: "f")
+        default: nil
         }
     }
 

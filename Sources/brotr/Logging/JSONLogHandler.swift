@@ -16,13 +16,11 @@ struct JSONLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        var merged = metadata
-        if let extra = event.metadata { merged.merge(extra) { $1 } }
         var fields: [String: JSONValue] = [
             "ts": .string(LogLine.timestamp()), "level": .string(event.level.rawValue), "logger": .string(label),
             "msg": .string(event.message.description),
         ]
-        for (k, v) in LogLine.flatten(merged) where fields[k] == nil { fields[k] = .string(v) }
+        for (k, v) in LogLine.fields(metadata, event) where fields[k] == nil { fields[k] = .string(v) }
         sink(JSONValue.object(fields).jsonText)
     }
 }

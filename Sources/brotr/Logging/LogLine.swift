@@ -18,9 +18,12 @@ enum LogLine {
             + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(ts.tv_nsec / 1_000_000), 3))Z"
     }
 
-    /// Flattens swift-log metadata into sorted key/value text pairs.
-    static func flatten(_ metadata: Logger.Metadata) -> [(String, String)] {
-        metadata.sorted { $0.key < $1.key }.map { ($0.key, text($0.value)) }
+    /// The handler's metadata merged with the event's (the event wins), flattened into
+    /// key/value text pairs sorted by key.
+    static func fields(_ handler: Logger.Metadata, _ event: LogEvent) -> [(String, String)] {
+        var merged = handler
+        if let extra = event.metadata { merged.merge(extra) { $1 } }
+        return merged.sorted { $0.key < $1.key }.map { ($0.key, text($0.value)) }
     }
 
     static func text(_ value: Logger.MetadataValue) -> String {

@@ -14,10 +14,8 @@ struct LogfmtLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        var merged = metadata
-        if let extra = event.metadata { merged.merge(extra) { $1 } }
         var line = "ts=\(LogLine.timestamp()) level=\(event.level) logger=\(Self.quote(label)) msg=\(Self.quote(event.message.description))"
-        for (k, v) in LogLine.flatten(merged) { line += " \(k)=\(Self.quote(v))" }
+        for (k, v) in LogLine.fields(metadata, event) { line += " \(k)=\(Self.quote(v))" }
         sink(line)
     }
 
