@@ -77,7 +77,11 @@ extension Event {
                 case .kind:
                     kind = UInt16(try scanner.readInteger(in: 0...65535, field: "kind", code: .invalidEvent))
                 case .tags: tags = try readTags(&scanner)
-                default: content = try readString(&scanner, field: "content") { String(decoding: $0, as: UTF8.self) }
+                default:
+                    guard scanner.peek() == UInt8(ascii: "\"") else {
+                        throw NostrError(.invalidEvent, field: "content", "must be a string")
+                    }
+                    content = try scanner.readString()
                 }
             } while try scanner.nextElement(close: UInt8(ascii: "}"))
         }

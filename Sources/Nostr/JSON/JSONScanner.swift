@@ -73,6 +73,25 @@ struct JSONScanner {
     /// Reads a string and calls `body` with its unescaped UTF-8 bytes, which are valid
     /// UTF-8 on entry. Strings without escapes are passed without copying.
     mutating func withString<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        let start = index
+        return try withUnvalidatedString { bytes in
+            if bytes.contains(where: { $0 >= 0x80 }), !UTF8Validation.isValid(bytes) {
+                throw NostrError(.malformedJSON, "invalid UTF-8 in string at byte \(start)")
+            }
+            return try body(bytes)
+        }
+    }
+
+    /// Reads a string value, validating its UTF-8 in the same pass that builds it.
+    mutating func readString() throws -> String {
+        let start = index
+        let string = try withUnvalidatedString { String(validating: $0, as: UTF8.self) }
+        guard let string else { throw error("invalid UTF-8 in string", at: start) }
+        return string
+    }
+
+    /// Like ``withString(_:)``, but the bytes may not be valid UTF-8: the caller checks.
+    private mutating func withUnvalidatedString<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
         try expect(UInt8(ascii: "\""))
         let start = index
         while index < bytes.count {
@@ -80,9 +99,6 @@ struct JSONScanner {
             if c == UInt8(ascii: "\"") {
                 let slice = UnsafeRawBufferPointer(rebasing: bytes[start..<index])
                 index += 1
-                if slice.contains(where: { $0 >= 0x80 }), !UTF8Validation.isValid(slice) {
-                    throw error("invalid UTF-8 in string", at: start)
-                }
                 return try body(slice)
             }
             if c == UInt8(ascii: "\\") { break }
@@ -96,18 +112,12 @@ struct JSONScanner {
         return try out.withUnsafeBytes { buffer in try body(buffer) }
     }
 
-    /// Reads a string value.
-    mutating func readString() throws -> String {
-        try withString { String(decoding: $0, as: UTF8.self) }
-    }
-
     private mutating func readEscapedTail(into out: inout [UInt8], start: Int) throws {
         while index < bytes.count {
             let c = bytes[index]
             switch c {
             case UInt8(ascii: "\""):
                 index += 1
-                if !UTF8Validation.isValid(out) { throw error("invalid UTF-8 in string", at: start) }
                 return
             case UInt8(ascii: "\\"):
                 index += 1

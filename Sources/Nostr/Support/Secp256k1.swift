@@ -42,7 +42,14 @@ final class Secp256k1: @unchecked Sendable {
 /// Random bytes from the operating system (getrandom on Linux).
 enum SecureRandom {
     static func bytes(_ count: Int) -> [UInt8] {
+        // Eight bytes per draw: each draw is a getrandom(2) call.
         var rng = SystemRandomNumberGenerator()
-        return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &rng) }
+        var out: [UInt8] = []
+        out.reserveCapacity(count + 7)
+        while out.count < count {
+            withUnsafeBytes(of: rng.next()) { out.append(contentsOf: $0) }
+        }
+        out.removeLast(out.count - count)
+        return out
     }
 }
