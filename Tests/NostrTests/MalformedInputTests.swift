@@ -170,6 +170,8 @@ struct MalformedInputTests {
         Case("COUNT not object", "[\"COUNT\",\"s\",5]", .invalidMessage),
         Case("COUNT negative", "[\"COUNT\",\"s\",{\"count\":-1}]", .invalidMessage),
         Case("COUNT float", "[\"COUNT\",\"s\",{\"count\":1.5}]", .invalidMessage),
+        Case("COUNT -0", "[\"COUNT\",\"s\",{\"count\":-0}]", .invalidMessage),
+        Case("OK with -0 flag", "[\"OK\",\"\(id)\",-0,\"\"]", .invalidMessage),
         Case("COUNT 1e400", "[\"COUNT\",\"s\",{\"count\":1e400}]", .malformedJSON),
         Case("COUNT duplicate keys", "[\"COUNT\",\"s\",{\"count\":1,\"count\":2}]", .malformedJSON),
         Case("deeply nested", String(repeating: "[", count: 1_000_000), .invalidMessage),

@@ -87,8 +87,9 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
     /// True when the literal has no fraction and no exponent.
     public var isInteger: Bool { !literal.utf8.contains { $0 == UInt8(ascii: ".") || $0 | 0x20 == UInt8(ascii: "e") } }
 
-    /// The value as an Int64, when the literal is an integer that fits.
-    public var int64Value: Int64? { isInteger ? Int64(literal) : nil }
+    /// The value as an Int64, when the literal is an integer that fits. `-0` gives nil:
+    /// Nostr's integers are never negative zero, so it marks a malformed message.
+    public var int64Value: Int64? { isInteger && literal != "-0" ? Int64(literal) : nil }
 
     /// The value as a Double (integers too large for Int64 become approximations).
     public var doubleValue: Double { Double(literal) ?? .nan }
