@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // C libraries from the system (packaging/install-deps.sh installs them).
@@ -46,7 +47,14 @@ let package = Package(
 
         // Layer 2: storage, network, probes. They import Nostr and never each other,
         // except Probes, which runs its checks over Transport.
-        .target(name: "Archive", dependencies: ["Nostr", "CLZ4"], swiftSettings: strictSettings),
+        .target(
+            name: "Archive",
+            dependencies: [
+                "Nostr", "CLZ4", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings),
         .target(name: "Transport", dependencies: ["Nostr", "CMaxMindDB"], swiftSettings: strictSettings),
         .target(name: "Probes", dependencies: ["Nostr", "Transport"], swiftSettings: strictSettings),
 
@@ -75,6 +83,7 @@ let package = Package(
 
         .testTarget(
             name: "NostrTests", dependencies: ["Nostr"], exclude: ["Fixtures"], swiftSettings: strictSettings),
+        .testTarget(name: "ArchiveTests", dependencies: ["Archive", "Nostr"], swiftSettings: strictSettings),
         .testTarget(
             name: "brotrTests",
             dependencies: ["brotr", "Nostr", .product(name: "Logging", package: "swift-log")],

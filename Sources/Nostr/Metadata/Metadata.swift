@@ -109,6 +109,18 @@ public struct ContentHash: Sendable, Hashable, Comparable, CustomStringConvertib
 
     init(storage: Bytes32) { self.storage = storage }
 
+    /// A hash from exactly 32 bytes; nil for any other length.
+    public init?(bytes: [UInt8]) {
+        guard let storage = Bytes32(bytes) else { return nil }
+        self.storage = storage
+    }
+
+    /// Parses 64 lowercase hex digits.
+    public init?(hex: some StringProtocol) {
+        guard let storage = Bytes32(hex: hex) else { return nil }
+        self.storage = storage
+    }
+
     /// The 32 raw bytes.
     public var bytes: [UInt8] { storage.bytes }
     /// 64 lowercase hex digits.

@@ -38,12 +38,17 @@ enum LogLine {
     /// Writes one whole line to standard error with a single write(2), so that lines from
     /// concurrent tasks never interleave.
     static func emit(_ line: String) {
-        var bytes = Array(line.utf8)
-        bytes.append(0x0A)
+        emitRaw(line + "\n")
+    }
+
+    /// Writes text to standard error as it is (no newline added).
+    static func emitRaw(_ text: String) {
+        let bytes = Array(text.utf8)
         bytes.withUnsafeBytes { buffer in
             var offset = 0
             while offset < buffer.count {
-                let n = write(STDERR_FILENO, buffer.baseAddress! + offset, buffer.count - offset)
+                guard let base = buffer.baseAddress else { return }
+                let n = write(STDERR_FILENO, base + offset, buffer.count - offset)
                 if n <= 0 { return }
                 offset += n
             }

@@ -1,0 +1,142 @@
+import Foundation
+import GRDB
+import Nostr
+
+/// Applies segment records to the index inside one write transaction. The same code
+/// serves the live write path, recovery replay and reindex, so an index rebuilt from the
+/// segments has exactly the rows the live one had.
+struct IndexWriter {
+    let db: Database
+    let caches: IndexCaches
+
+    /// Registers a written frame and returns its id.
+    func insertFrame(segment: UInt32, offset: Int64, length: Int) throws -> Int64 {
+        try db.cachedStatement(sql: "INSERT INTO frame (segment, offset, length) VALUES (?, ?, ?)")
+            .execute(arguments: [Int64(segment), offset, length])
+        return db.lastInsertedRowID
+    }
+
+    func setWatermark(segment: UInt32, offset: Int64) throws {
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO watermark (id, segment, offset) VALUES (1, ?, ?)")
+            .execute(arguments: [Int64(segment), offset])
+    }
+
+    func ensureSegment(_ number: UInt32, sealedSize: Int64?) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO segment (number, sealed_size) VALUES (?, ?)
+            ON CONFLICT (number) DO UPDATE SET sealed_size = excluded.sealed_size
+            """).execute(arguments: [Int64(number), sealedSize])
+    }
+
+    /// The row of an archived event, if any.
+    func eventRow(_ id: EventID) throws -> Int64? {
+        let blob = id.withUnsafeBytes { Data($0) }
+        return try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT rowid FROM event WHERE substr(id, 1, 8) = substr(?, 1, 8) AND id = ?"),
+            arguments: [blob, blob])
+    }
+
+    func relayID(_ url: String) throws -> Int64? {
+        if let id = caches.relays[url] { return id }
+        let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM relay WHERE url = ?"), arguments: [url])
+        if let id { caches.relays[url] = id }
+        return id
+    }
+
+    func hasObservation(event: Int64, relay: Int64) throws -> Bool {
+        try Bool.fetchOne(
+            db.cachedStatement(sql: "SELECT 1 FROM event_relay WHERE event = ? AND relay = ?"), arguments: [event, relay]) ?? false
+    }
+
+    private func pubkeyID(_ key: PublicKey) throws -> Int64 {
+        if let id = caches.pubkeys[key] { return id }
+        let blob = key.withUnsafeBytes { Data($0) }
+        try db.cachedStatement(sql: "INSERT OR IGNORE INTO pubkey (key) VALUES (?)").execute(arguments: [blob])
+        guard let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM pubkey WHERE key = ?"), arguments: [blob])
+        else { throw ArchiveError(.index, "pubkey row missing after insert") }
+        caches.remember(key, id)
+        return id
+    }
+
+    /// Indexes one record found at (frame, pos). Repeated records (an event written twice
+    /// across a crash, a relay announced again) leave the index as it was.
+    func apply(_ record: Record, frame: Int64, pos: Int) throws {
+        switch record {
+        case .event(let event):
+            if try eventRow(event.id) != nil { return }
+            let author = try pubkeyID(event.pubkey)
+            try db.cachedStatement(sql: "INSERT INTO event (id, pubkey, created_at, kind, frame, pos) VALUES (?, ?, ?, ?, ?, ?)")
+                .execute(arguments: [
+                    event.id.withUnsafeBytes { Data($0) }, author, event.createdAt, Int64(event.kind), frame, pos,
+                ])
+            let row = db.lastInsertedRowID
+            let tagInsert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO event_tag (name, value, event) VALUES (?, ?, ?)")
+            for tag in event.tags where tag.count >= 2 {
+                guard let letter = TagKey.letter(tag[0]) else { continue }
+                try tagInsert.execute(arguments: [Int64(letter), TagKey.key(tag[1]), row])
+            }
+        case .observation(let id, let relay, let seenAt):
+            guard let row = try eventRow(id) else {
+                throw ArchiveError(.inconsistent, "observation of event \(id.hex) before the event itself")
+            }
+            guard let relayID = try relayID(relay) else {
+                throw ArchiveError(.inconsistent, "observation at relay \(relay) before the relay record")
+            }
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO event_relay (event, relay, seen_at) VALUES (?, ?, ?)")
+                .execute(arguments: [row, relayID, seenAt])
+        case .relay(let url, let network, let discoveredAt):
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO relay (url, network, discovered_at) VALUES (?, ?, ?)")
+                .execute(arguments: [url, network.rawValue, discoveredAt])
+        case .metadata(let metadata):
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO metadata (hash, type, data) VALUES (?, ?, ?)")
+                .execute(arguments: [Data(metadata.hash.bytes), metadata.type.name, metadata.canonicalJSON])
+        case .relayMetadata(let relay, let type, let hash, let generatedAt):
+            guard let relayID = try relayID(relay) else {
+                throw ArchiveError(.inconsistent, "metadata snapshot for relay \(relay) before the relay record")
+            }
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO relay_metadata (relay, type, generated_at, hash) VALUES (?, ?, ?, ?)")
+                .execute(arguments: [relayID, type, generatedAt, Data(hash.bytes)])
+        }
+    }
+
+    /// Indexes every record of a written frame and advances the watermark past it.
+    func apply(frame: SegmentWriter.WrittenFrame) throws {
+        let id = try insertFrame(segment: frame.segment, offset: frame.offset, length: frame.length)
+        for (record, pos) in frame.records { try apply(record, frame: id, pos: pos) }
+        try setWatermark(segment: frame.segment, offset: frame.offset + Int64(frame.length))
+    }
+
+    func setServiceState(_ update: ServiceStateUpdate) throws {
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO service_state (service, key, value, updated_at) VALUES (?, ?, ?, ?)")
+            .execute(arguments: [update.service, update.key, update.value, update.updatedAt])
+    }
+}
+
+/// Small caches of surrogate ids, bounded so that memory stays flat on big archives.
+/// `@unchecked Sendable`: only the writer (one task at a time) touches it.
+final class IndexCaches: @unchecked Sendable {
+    var pubkeys: [PublicKey: Int64] = [:]
+    var relays: [String: Int64] = [:]
+    static let maxPubkeys = 200_000
+
+    func remember(_ key: PublicKey, _ id: Int64) {
+        if pubkeys.count >= Self.maxPubkeys { pubkeys.removeAll(keepingCapacity: true) }
+        pubkeys[key] = id
+    }
+}
+
+/// How tag values become index keys: the first 8 bytes of a 64-hex value's raw bytes, or
+/// of the SHA-256 of any other value, as a signed 64-bit integer.
+enum TagKey {
+    static func letter(_ name: String) -> UInt8? {
+        guard name.utf8.count == 1, let c = name.utf8.first, (0x41...0x5A).contains(c) || (0x61...0x7A).contains(c) else {
+            return nil
+        }
+        return c
+    }
+
+    static func key(_ value: String) -> Int64 {
+        let bytes = RecordCodec.hex32(value) ?? ContentDigest.sha256(Array(value.utf8))
+        return bytes.prefix(8).reduce(Int64(0)) { $0 << 8 | Int64($1) }
+    }
+}

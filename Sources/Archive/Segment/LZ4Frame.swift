@@ -1,0 +1,84 @@
+import CLZ4
+
+/// One LZ4 frame (the standard lz4 frame format): compression of a payload, and decoding
+/// of the frame that starts at a given place in a buffer.
+///
+/// Frames carry their content size and a content checksum, so `lz4 -t` validates them and
+/// a reader knows how much to allocate.
+enum LZ4Frame {
+    /// Compresses `payload` into one frame. Levels 0-2 use the fast compressor; 3-12 are
+    /// LZ4-HC levels (smaller, slower to write, as fast to read).
+    static func compress(_ payload: [UInt8], level: Int32) -> [UInt8] {
+        var prefs = LZ4F_preferences_t()
+        prefs.frameInfo.blockSizeID = LZ4F_max64KB
+        prefs.frameInfo.blockMode = LZ4F_blockLinked
+        prefs.frameInfo.contentChecksumFlag = LZ4F_contentChecksumEnabled
+        prefs.frameInfo.frameType = LZ4F_frame
+        prefs.frameInfo.contentSize = UInt64(payload.count)
+        prefs.compressionLevel = level
+        let bound = LZ4F_compressFrameBound(payload.count, &prefs)
+        var out = [UInt8](repeating: 0, count: bound)
+        let written = out.withUnsafeMutableBytes { dst in
+            payload.withUnsafeBytes { src in
+                LZ4F_compressFrame(dst.baseAddress, bound, src.baseAddress, payload.count, &prefs)
+            }
+        }
+        // Compression into a buffer of the library's own bound cannot fail.
+        precondition(LZ4F_isError(written) == 0, "LZ4F_compressFrame failed")
+        out.removeLast(out.count - written)
+        return out
+    }
+
+    /// The outcome of decoding the frame at the start of a buffer.
+    enum Decoded {
+        /// A whole, valid frame: its payload and its length in the buffer.
+        case frame(payload: [UInt8], length: Int)
+        /// The buffer ends inside the frame (a torn write).
+        case incomplete
+        /// The bytes are not a valid frame (bad magic, bad checksum, corrupt block).
+        case invalid(String)
+    }
+
+    /// The largest frame payload a reader accepts, so a damaged header cannot make it
+    /// allocate without bound.
+    static let maxPayload = 64 << 20
+
+    static func decode(_ buffer: UnsafeRawBufferPointer) -> Decoded {
+        guard buffer.count >= 7 else { return .incomplete }
+        var ctx: OpaquePointer?
+        guard LZ4F_isError(LZ4F_createDecompressionContext(&ctx, UInt32(LZ4F_VERSION))) == 0, let ctx else {
+            return .invalid("cannot create an LZ4 decompression context")
+        }
+        defer { LZ4F_freeDecompressionContext(ctx) }
+        var info = LZ4F_frameInfo_t()
+        var consumed = buffer.count
+        let headerResult = LZ4F_getFrameInfo(ctx, &info, buffer.baseAddress, &consumed)
+        if LZ4F_isError(headerResult) != 0 {
+            let name = String(cString: LZ4F_getErrorName(headerResult))
+            // A frame header cut short reads as "srcSize too small" or similar.
+            return consumed < buffer.count || buffer.count < 19 ? .invalid(name) : .invalid(name)
+        }
+        guard info.contentSize <= UInt64(maxPayload) else {
+            return .invalid("frame declares \(info.contentSize) bytes of content")
+        }
+        var payload = [UInt8](repeating: 0, count: Int(info.contentSize))
+        var srcOffset = consumed
+        var dstOffset = 0
+        while true {
+            var srcSize = buffer.count - srcOffset
+            var dstSize = payload.count - dstOffset
+            let hint = payload.withUnsafeMutableBytes { dst in
+                LZ4F_decompress(ctx, dst.baseAddress.map { $0 + dstOffset }, &dstSize, buffer.baseAddress.map { $0 + srcOffset }, &srcSize, nil)
+            }
+            if LZ4F_isError(hint) != 0 { return .invalid(String(cString: LZ4F_getErrorName(hint))) }
+            srcOffset += srcSize
+            dstOffset += dstSize
+            if hint == 0 {
+                guard dstOffset == payload.count else { return .invalid("frame content shorter than declared") }
+                return .frame(payload: payload, length: srcOffset)
+            }
+            if srcOffset >= buffer.count { return .incomplete }
+            if srcSize == 0 && dstSize == 0 { return .invalid("LZ4 decoder made no progress") }
+        }
+    }
+}

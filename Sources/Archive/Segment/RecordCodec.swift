@@ -1,0 +1,194 @@
+import Nostr
+
+/// The binary form of ``Record``s (docs/segment-format.md, format version 1).
+///
+/// Each record is `type (1 byte) | body length (varint) | body`. Integers are unsigned
+/// LEB128 varints; strings are a varint length and UTF-8 bytes. In events, tag values that
+/// are 64 lowercase hex digits are stored as their 32 raw bytes, which round-trips exactly.
+enum RecordCodec {
+    /// Appends `record` to `out`.
+    static func append(_ record: Record, to out: inout [UInt8]) {
+        var body: [UInt8] = []
+        switch record {
+        case .event(let e): encodeEvent(e, to: &body)
+        case .observation(let id, let relay, let seenAt):
+            id.withUnsafeBytes { body.append(contentsOf: $0) }
+            Varint.append(UInt64(clamping: seenAt), to: &body)
+            appendString(relay, to: &body)
+        case .relay(let url, let network, let discoveredAt):
+            Varint.append(UInt64(clamping: discoveredAt), to: &body)
+            body.append(networkCode(network))
+            appendString(url, to: &body)
+        case .metadata(let m):
+            body.append(contentsOf: m.hash.bytes)
+            appendString(m.type.name, to: &body)
+            appendString(m.canonicalJSON, to: &body)
+        case .relayMetadata(let relay, let type, let hash, let generatedAt):
+            body.append(contentsOf: hash.bytes)
+            Varint.append(UInt64(clamping: generatedAt), to: &body)
+            appendString(type, to: &body)
+            appendString(relay, to: &body)
+        }
+        out.append(record.kind.rawValue)
+        Varint.append(UInt64(body.count), to: &out)
+        out.append(contentsOf: body)
+    }
+
+    static func appendString(_ s: String, to out: inout [UInt8]) {
+        Varint.append(UInt64(s.utf8.count), to: &out)
+        out.append(contentsOf: s.utf8)
+    }
+
+    static func encodeEvent(_ e: Event, to out: inout [UInt8]) {
+        out.reserveCapacity(160 + e.content.utf8.count + e.tags.count * 40)
+        e.id.withUnsafeBytes { out.append(contentsOf: $0) }
+        e.pubkey.withUnsafeBytes { out.append(contentsOf: $0) }
+        e.sig.withUnsafeBytes { out.append(contentsOf: $0) }
+        Varint.append(UInt64(e.createdAt), to: &out)
+        Varint.append(UInt64(e.kind), to: &out)
+        Varint.append(UInt64(e.tags.count), to: &out)
+        for tag in e.tags {
+            Varint.append(UInt64(tag.count), to: &out)
+            for value in tag {
+                if let raw = hex32(value) {
+                    out.append(1)  // header 1: 32 raw bytes for 64 lowercase hex digits
+                    out.append(contentsOf: raw)
+                } else {
+                    Varint.append(UInt64(value.utf8.count) << 1, to: &out)
+                    out.append(contentsOf: value.utf8)
+                }
+            }
+        }
+        appendString(e.content, to: &out)
+    }
+
+    /// The 32 bytes of a value that is exactly 64 lowercase hex digits.
+    static func hex32(_ value: String) -> [UInt8]? {
+        guard value.utf8.count == 64 else { return nil }
+        var bytes = [UInt8](repeating: 0, count: 32)
+        var i = 0
+        for c in value.utf8 {
+            let n: UInt8
+            switch c {
+            case 0x30...0x39: n = c - 0x30
+            case 0x61...0x66: n = c - 0x61 + 10
+            default: return nil
+            }
+            if i & 1 == 0 { bytes[i >> 1] = n << 4 } else { bytes[i >> 1] |= n }
+            i += 1
+        }
+        return bytes
+    }
+
+    static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// Decodes one record at `reader`'s position.
+    /// - Throws: ``ArchiveError`` (`corrupt`) for an unknown type or a malformed body.
+    static func read(_ reader: inout ByteReader) throws -> Record {
+        let start = reader.index
+        do {
+            let type = try reader.byte()
+            let length = try reader.varint()
+            guard length <= UInt64(reader.bytes.count - reader.index) else { throw ByteReader.Short() }
+            var body = ByteReader(try reader.slice(Int(length)))
+            let record = try decodeBody(type: type, &body)
+            guard body.isAtEnd else { throw ByteReader.Short() }
+            return record
+        } catch let error as ArchiveError {
+            throw error
+        } catch {
+            throw ArchiveError(.corrupt, "malformed record at offset \(start) of its frame")
+        }
+    }
+
+    static func decodeBody(type: UInt8, _ r: inout ByteReader) throws -> Record {
+        switch Record.Kind(rawValue: type) {
+        case .event: return .event(try decodeEvent(&r))
+        case .observation:
+            guard let id = EventID(bytes: Array(try r.slice(32))) else { throw ByteReader.Short() }
+            let seenAt = Int64(clamping: try r.varint())
+            return .observation(eventID: id, relay: try r.string(), seenAt: seenAt)
+        case .relay:
+            let discoveredAt = Int64(clamping: try r.varint())
+            let network = try network(r.byte())
+            return .relay(url: try r.string(), network: network, discoveredAt: discoveredAt)
+        case .metadata:
+            let hash = Array(try r.slice(32))
+            let type = try MetadataType(try r.string())
+            let metadata = try Metadata(type: type, json: try r.string())
+            guard metadata.hash.bytes == hash else {
+                throw ArchiveError(.corrupt, "metadata record whose content does not match its hash")
+            }
+            return .metadata(metadata)
+        case .relayMetadata:
+            let hash = Array(try r.slice(32))
+            let generatedAt = Int64(clamping: try r.varint())
+            let type = try r.string()
+            let relay = try r.string()
+            guard let contentHash = ContentHash(bytes: hash) else { throw ByteReader.Short() }
+            return .relayMetadata(relay: relay, type: type, hash: contentHash, generatedAt: generatedAt)
+        case nil:
+            throw ArchiveError(.corrupt, "unknown record type \(type)")
+        }
+    }
+
+    static func decodeEvent(_ r: inout ByteReader) throws -> Event {
+        guard let id = EventID(bytes: Array(try r.slice(32))), let pubkey = PublicKey(bytes: Array(try r.slice(32))),
+            let sig = Signature(bytes: Array(try r.slice(64)))
+        else { throw ByteReader.Short() }
+        let createdAt = try r.varint()
+        let kind = try r.varint()
+        guard createdAt <= UInt64(Int64.max), kind <= 65535 else { throw ByteReader.Short() }
+        let tagCount = try r.varint()
+        guard tagCount <= UInt64(r.bytes.count) else { throw ByteReader.Short() }
+        var tags: [[String]] = []
+        tags.reserveCapacity(Int(tagCount))
+        for _ in 0..<tagCount {
+            let n = try r.varint()
+            guard n <= UInt64(r.bytes.count) else { throw ByteReader.Short() }
+            var tag: [String] = []
+            tag.reserveCapacity(Int(n))
+            for _ in 0..<n {
+                let header = try r.varint()
+                if header == 1 {
+                    let raw = try r.slice(32)
+                    var hex = [UInt8](repeating: 0, count: 64)
+                    for (i, b) in raw.enumerated() {
+                        hex[2 * i] = hexDigits[Int(b >> 4)]
+                        hex[2 * i + 1] = hexDigits[Int(b & 0x0F)]
+                    }
+                    tag.append(String(decoding: hex, as: UTF8.self))
+                } else {
+                    guard header & 1 == 0, header >> 1 <= UInt64(r.bytes.count) else { throw ByteReader.Short() }
+                    let raw = try r.slice(Int(header >> 1))
+                    guard let s = String(validating: raw, as: UTF8.self) else { throw ByteReader.Short() }
+                    tag.append(s)
+                }
+            }
+            tags.append(tag)
+        }
+        let content = try r.string()
+        return try Event(id: id, pubkey: pubkey, createdAt: Int64(createdAt), kind: UInt16(kind), tags: tags, content: content, sig: sig)
+    }
+
+    static func networkCode(_ n: RelayNetwork) -> UInt8 {
+        switch n {
+        case .clearnet: 0
+        case .tor: 1
+        case .i2p: 2
+        case .loki: 3
+        case .loopback: 4
+        }
+    }
+
+    static func network(_ code: UInt8) throws -> RelayNetwork {
+        switch code {
+        case 0: .clearnet
+        case 1: .tor
+        case 2: .i2p
+        case 3: .loki
+        case 4: .loopback
+        default: throw ByteReader.Short()
+        }
+    }
+}

@@ -1,0 +1,80 @@
+/// Reads a segment file frame by frame: for recovery, reindex and check.
+final class SegmentScanner {
+    let path: String
+    let header: SegmentHeader
+    let size: Int64
+    private let file: RawFile
+
+    init(path: String) throws {
+        self.path = path
+        file = try RawFile(path, mode: .readOnly)
+        size = try file.size
+        header = try SegmentHeader(try file.read(at: 0, count: SegmentHeader.size), file: path)
+    }
+
+    /// What lies at an offset.
+    enum Step {
+        case frame(offset: Int64, length: Int, payload: [UInt8])
+        /// The file ends inside a frame: a torn write.
+        case incomplete(offset: Int64)
+        case invalid(offset: Int64, reason: String)
+        case end
+    }
+
+    /// Decodes the frame at `offset`, reading only as much of the file as it needs.
+    func step(at offset: Int64) throws -> Step {
+        guard offset < size else { return .end }
+        var window = Int(min(size - offset, 1 << 20))
+        while true {
+            let bytes = try file.read(at: offset, count: window)
+            switch bytes.withUnsafeBytes({ LZ4Frame.decode($0) }) {
+            case .frame(let payload, let length):
+                return .frame(offset: offset, length: length, payload: payload)
+            case .invalid(let reason):
+                return .invalid(offset: offset, reason: reason)
+            case .incomplete:
+                if Int64(window) >= size - offset { return .incomplete(offset: offset) }
+                window = Int(min(size - offset, Int64(window) * 4))
+            }
+        }
+    }
+
+    /// Reads and decodes the frame at `offset` of `length` bytes (a point read).
+    func frame(at offset: Int64, length: Int) throws -> [UInt8] {
+        let bytes = try file.read(at: offset, count: length)
+        switch bytes.withUnsafeBytes({ LZ4Frame.decode($0) }) {
+        case .frame(let payload, let decoded) where decoded == length: return payload
+        case .frame: throw ArchiveError(.inconsistent, "frame length differs from the index", file: path, offset: offset)
+        case .incomplete: throw ArchiveError(.corrupt, "frame is cut short", file: path, offset: offset)
+        case .invalid(let reason): throw ArchiveError(.corrupt, "damaged frame (\(reason))", file: path, offset: offset)
+        }
+    }
+
+    /// The records of a decoded frame payload, with their offsets in it.
+    static func records(in payload: [UInt8], file: String, frameOffset: Int64) throws -> [(record: Record, pos: Int)] {
+        try payload.withUnsafeBytes { buffer in
+            var reader = ByteReader(buffer)
+            var out: [(Record, Int)] = []
+            while !reader.isAtEnd {
+                let pos = reader.index
+                do {
+                    out.append((try RecordCodec.read(&reader), pos))
+                } catch let error as ArchiveError {
+                    throw ArchiveError(error.code, "\(error.message) (record at \(pos) in the frame)", file: file, offset: frameOffset)
+                } catch {
+                    throw ArchiveError(.corrupt, "undecodable record at \(pos) in the frame", file: file, offset: frameOffset)
+                }
+            }
+            return out
+        }
+    }
+
+    /// Segment files in the directory, by number.
+    static func list(_ directory: DataDirectory) throws -> [(number: UInt32, path: String)] {
+        let names = try DirectoryListing.names(directory.segmentsDirectory)
+        return names.compactMap { name -> (UInt32, String)? in
+            guard name.hasSuffix(".seg"), name.count == 12, let n = UInt32(name.prefix(8)) else { return nil }
+            return (n, directory.segmentFile(n))
+        }.sorted { $0.0 < $1.0 }
+    }
+}

@@ -1,0 +1,88 @@
+import Glibc
+
+/// Appends frames to the active segment and rotates segments. Owned by the writer actor.
+///
+/// Records are packed into frames of at most `maxFramePayload` bytes before compression
+/// (a record larger than that gets a frame of its own), so a point read decompresses
+/// little. ``append(_:)`` writes without syncing; the caller syncs once per batch.
+final class SegmentWriter {
+    struct Configuration: Sendable {
+        var maxSegmentBytes: Int64 = 64 << 20
+        var maxFramePayload: Int = 128 << 10
+        var compressionLevel: Int32 = 0
+    }
+
+    /// A frame that was written, and where each record went inside it.
+    struct WrittenFrame {
+        let segment: UInt32
+        let offset: Int64
+        let length: Int
+        let records: [(record: Record, pos: Int)]
+    }
+
+    let directory: DataDirectory
+    let configuration: Configuration
+    private(set) var segment: UInt32
+    private(set) var size: Int64
+    private var file: RawFile
+
+    /// Continues the active segment `number` at `size` bytes (after recovery).
+    init(directory: DataDirectory, configuration: Configuration, activeSegment number: UInt32, size: Int64) throws {
+        self.directory = directory
+        self.configuration = configuration
+        self.segment = number
+        self.size = size
+        self.file = try RawFile(directory.segmentFile(number), mode: .readWrite)
+    }
+
+    /// Creates segment `number` with its header, durably.
+    static func create(_ directory: DataDirectory, number: UInt32) throws {
+        let path = directory.segmentFile(number)
+        let file = try RawFile(path, mode: .create)
+        try file.write(SegmentHeader(number: number, createdAt: UInt64(time(nil))).bytes, at: 0)
+        try file.sync()
+        try RawFile.syncDirectory(directory.segmentsDirectory)
+    }
+
+    /// Seals the active segment and starts the next one when the active one is full.
+    /// - Returns: the sealed segment's number and final size, if one was sealed.
+    func rotateIfFull() throws -> (number: UInt32, size: Int64)? {
+        guard size >= configuration.maxSegmentBytes else { return nil }
+        try file.sync()
+        let sealed = (segment, size)
+        try SegmentWriter.create(directory, number: segment + 1)
+        segment += 1
+        file = try RawFile(directory.segmentFile(segment), mode: .readWrite)
+        size = Int64(SegmentHeader.size)
+        return sealed
+    }
+
+    /// Encodes `records` into frames and writes them at the end of the active segment.
+    func append(_ records: [Record]) throws -> [WrittenFrame] {
+        var frames: [WrittenFrame] = []
+        var payload: [UInt8] = []
+        var placed: [(Record, Int)] = []
+        func flush() throws {
+            guard !placed.isEmpty else { return }
+            let frame = LZ4Frame.compress(payload, level: configuration.compressionLevel)
+            try file.write(frame, at: size)
+            frames.append(WrittenFrame(segment: segment, offset: size, length: frame.count, records: placed))
+            size += Int64(frame.count)
+            payload.removeAll(keepingCapacity: true)
+            placed.removeAll(keepingCapacity: true)
+        }
+        var encoded: [UInt8] = []
+        for record in records {
+            encoded.removeAll(keepingCapacity: true)
+            RecordCodec.append(record, to: &encoded)
+            if !payload.isEmpty, payload.count + encoded.count > configuration.maxFramePayload { try flush() }
+            placed.append((record, payload.count))
+            payload.append(contentsOf: encoded)
+        }
+        try flush()
+        return frames
+    }
+
+    /// Makes everything appended so far durable.
+    func sync() throws { try file.sync() }
+}

@@ -1,0 +1,187 @@
+import Foundation
+import GRDB
+public import Nostr
+
+extension Archive {
+    /// The full event with this id, read back from its segment.
+    public func event(id: EventID) throws -> Event? {
+        let blob = id.withUnsafeBytes { Data($0) }
+        let location = try Archive.wrap {
+            try pool.read { db in
+                try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT e.frame, e.pos, f.segment, f.offset, f.length FROM event e JOIN frame f ON f.id = e.frame
+                        WHERE substr(e.id, 1, 8) = substr(?, 1, 8) AND e.id = ?
+                        """, arguments: [blob, blob]
+                ).map(EventLocation.init)
+            }
+        }
+        guard let location else { return nil }
+        return try read(location)
+    }
+
+    /// Events matching `filter`, newest first; equal `created_at` by ascending id. The
+    /// index narrows, each candidate is read from its segment and checked with
+    /// `filter.matches`, and `filter.limit` is honoured.
+    public func events(matching filter: Filter) throws -> [Event] {
+        if filter.limit == 0 { return [] }
+        let (sql, arguments) = EventQuery.select(filter, order: "e.created_at DESC")
+        var matched: [Event] = []
+        try Archive.wrap {
+            try pool.read { db in
+                let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+                while let row = try rows.next() {
+                    let location = EventLocation(row)
+                    // Past the limit, keep only events tied with the last kept one.
+                    if let limit = filter.limit, matched.count >= limit, let last = matched.last,
+                        location.createdAt < last.createdAt
+                    {
+                        break
+                    }
+                    let event = try read(location)
+                    if filter.matches(event) { matched.append(event) }
+                }
+            }
+        }
+        matched.sort { $0.createdAt != $1.createdAt ? $0.createdAt > $1.createdAt : $0.id < $1.id }
+        if let limit = filter.limit, matched.count > limit { matched.removeLast(matched.count - limit) }
+        return matched
+    }
+
+    /// How many archived events match `filter` (`limit` ignored), counted in the index.
+    public func count(matching filter: Filter) throws -> Int {
+        let (sql, arguments) = EventQuery.select(filter, order: nil, columns: "COUNT(*)")
+        return try Archive.wrap { try pool.read { db in try Int.fetchOne(db, sql: sql, arguments: arguments) ?? 0 } }
+    }
+
+    /// The relays an event was seen at, with the first time at each.
+    public func relays(seeing id: EventID) throws -> [(url: String, seenAt: Int64)] {
+        let blob = id.withUnsafeBytes { Data($0) }
+        return try Archive.wrap {
+            try pool.read { db in
+                try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT r.url, er.seen_at FROM event e JOIN event_relay er ON er.event = e.rowid
+                        JOIN relay r ON r.id = er.relay
+                        WHERE substr(e.id, 1, 8) = substr(?, 1, 8) AND e.id = ? ORDER BY r.url
+                        """, arguments: [blob, blob]
+                ).map { ($0["url"], $0["seen_at"]) }
+            }
+        }
+    }
+
+    /// Calls `body` with every event matching `filter` (all events when nil), in the order
+    /// they were archived. Streams: memory stays flat whatever the archive's size.
+    public func forEachEvent(matching filter: Filter? = nil, _ body: (Event) throws -> Void) throws {
+        let all = try filter ?? Filter()
+        let (sql, arguments) = EventQuery.select(all, order: "e.rowid")
+        try Archive.wrap {
+            try pool.read { db in
+                let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+                while let row = try rows.next() {
+                    let event = try read(EventLocation(row))
+                    if filter?.matches(event) ?? true { try body(event) }
+                }
+            }
+        }
+    }
+
+    /// Counts and sizes.
+    public func stats() throws -> ArchiveStats {
+        let counts = try Archive.wrap {
+            try pool.read { db in
+                (
+                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event") ?? 0,
+                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM relay") ?? 0,
+                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event_relay") ?? 0,
+                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM metadata") ?? 0
+                )
+            }
+        }
+        let segments = try SegmentScanner.list(directory)
+        let segmentBytes = try segments.reduce(Int64(0)) { $0 + (try RawFile($1.path, mode: .readOnly).size) }
+        let indexBytes = [directory.indexFile, directory.indexFile + "-wal"].reduce(Int64(0)) { total, path in
+            total + ((try? RawFile(path, mode: .readOnly).size) ?? 0)
+        }
+        return ArchiveStats(
+            events: counts.0, relays: counts.1, observations: counts.2, metadata: counts.3, segments: segments.count,
+            segmentBytes: segmentBytes, indexBytes: indexBytes)
+    }
+
+    /// Reads the event record at a location.
+    func read(_ location: EventLocation) throws -> Event {
+        let path = directory.segmentFile(location.segment)
+        let payload = try frames.payload(location.frame) {
+            try SegmentScanner(path: path).frame(at: location.offset, length: location.length)
+        }
+        let record = try payload.withUnsafeBytes { buffer -> Record in
+            guard location.pos < buffer.count else {
+                throw ArchiveError(.inconsistent, "index points past the end of its frame", file: path, offset: location.offset)
+            }
+            var reader = ByteReader(buffer, at: location.pos)
+            return try RecordCodec.read(&reader)
+        }
+        guard case .event(let event) = record else {
+            throw ArchiveError(.inconsistent, "index points at a record that is not an event", file: path, offset: location.offset)
+        }
+        return event
+    }
+}
+
+/// Where an event's record lives.
+struct EventLocation {
+    let frame: Int64
+    let pos: Int
+    let segment: UInt32
+    let offset: Int64
+    let length: Int
+    let createdAt: Int64
+
+    init(_ row: Row) {
+        frame = row["frame"]
+        pos = row["pos"]
+        segment = UInt32(truncatingIfNeeded: row["segment"] as Int64)
+        offset = row["offset"]
+        length = row["length"]
+        createdAt = row["created_at"] ?? 0
+    }
+}
+
+/// Translates a NIP-01 filter into SQL over the index.
+enum EventQuery {
+    static func select(_ filter: Filter, order: String?, columns: String? = nil) -> (String, StatementArguments) {
+        var conditions: [String] = []
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        func placeholders(_ n: Int) -> String { Array(repeating: "?", count: n).joined(separator: ",") }
+        if let ids = filter.ids {
+            let blobs = ids.map { id in id.withUnsafeBytes { Data($0) } }
+            conditions.append("substr(e.id, 1, 8) IN (\(placeholders(blobs.count))) AND e.id IN (\(placeholders(blobs.count)))")
+            arguments += blobs.map { Data($0.prefix(8)) } + blobs
+        }
+        if let authors = filter.authors {
+            conditions.append("e.pubkey IN (SELECT id FROM pubkey WHERE key IN (\(placeholders(authors.count))))")
+            arguments += authors.map { key in key.withUnsafeBytes { Data($0) } }
+        }
+        if let kinds = filter.kinds {
+            conditions.append("e.kind IN (\(placeholders(kinds.count)))")
+            arguments += kinds.map { Int64($0) }
+        }
+        if let since = filter.since { conditions.append("e.created_at >= ?"); arguments.append(since) }
+        if let until = filter.until { conditions.append("e.created_at <= ?"); arguments.append(until) }
+        for (name, values) in filter.tags.sorted(by: { $0.key < $1.key }) {
+            guard let letter = TagKey.letter(name) else { continue }
+            conditions.append(
+                "e.rowid IN (SELECT event FROM event_tag WHERE name = ? AND value IN (\(placeholders(values.count))))")
+            arguments.append(Int64(letter))
+            arguments += values.map { TagKey.key($0) }
+        }
+        let selected = columns ?? "e.frame, e.pos, e.created_at, f.segment, f.offset, f.length"
+        var sql = "SELECT \(selected) FROM event e"
+        if columns == nil { sql += " JOIN frame f ON f.id = e.frame" }
+        if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+        if let order { sql += " ORDER BY \(order)" }
+        return (sql, StatementArguments(arguments))
+    }
+}

@@ -1,0 +1,100 @@
+import GRDB
+import Glibc
+public import Logging
+
+/// An open data directory: segments plus index.
+///
+/// Open it read-write (one process at a time: it takes `DIR/lock`, replays frames the
+/// index has not seen, and truncates a torn tail) or read-only (no lock, no recovery,
+/// alongside a running writer). Reads go through a GRDB `DatabasePool`, so they never
+/// block the writer.
+public final class Archive: Sendable {
+    public enum Mode: Sendable { case readWrite, readOnly }
+
+    public let directory: DataDirectory
+    /// The writer; nil when opened read-only.
+    public let writer: ArchiveWriter?
+    let pool: DatabasePool
+    private let lock: DirectoryLock?
+    let frames = FrameCache()
+
+    private init(directory: DataDirectory, pool: DatabasePool, writer: ArchiveWriter?, lock: DirectoryLock?) {
+        self.directory = directory
+        self.pool = pool
+        self.writer = writer
+        self.lock = lock
+    }
+
+    /// Opens (and when needed creates) an archive.
+    /// - Throws: ``ArchiveError``: `locked` if another process writes here; `corrupt` or
+    ///   `inconsistent`, naming file and offset, if recovery cannot proceed.
+    public static func open(
+        _ directory: DataDirectory, mode: Mode = .readWrite, configuration: ArchiveConfiguration = ArchiveConfiguration(),
+        logger: Logger = Logger(label: "brotr.archive")
+    ) throws -> Archive {
+        switch mode {
+        case .readOnly:
+            try requireDataDirectory(directory)
+            guard access(directory.indexFile, F_OK) == 0 else {
+                throw ArchiveError(
+                    .invalidRequest, "no index in \(directory.path) (not a brotr data directory, or run brotr reindex)",
+                    file: directory.indexFile)
+            }
+            var config = Configuration()
+            config.readonly = true
+            let pool = try wrap { try DatabasePool(path: directory.indexFile, configuration: config) }
+            return Archive(directory: directory, pool: pool, writer: nil, lock: nil)
+        case .readWrite:
+            try DirectoryListing.create(directory.segmentsDirectory)
+            let lock = try DirectoryLock(directory)
+            let pool = try openIndex(at: directory.indexFile)
+            let (segment, size) = try Recovery(directory: directory, pool: pool, logger: logger).run()
+            let segmentWriter = try SegmentWriter(
+                directory: directory,
+                configuration: .init(
+                    maxSegmentBytes: configuration.maxSegmentBytes, maxFramePayload: configuration.maxFramePayload,
+                    compressionLevel: configuration.compressionLevel),
+                activeSegment: segment, size: size)
+            return Archive(directory: directory, pool: pool, writer: ArchiveWriter(pool: pool, segments: segmentWriter), lock: lock)
+        }
+    }
+
+    /// Fails unless `directory` holds a segments folder.
+    static func requireDataDirectory(_ directory: DataDirectory) throws {
+        guard access(directory.segmentsDirectory, F_OK) == 0 else {
+            throw ArchiveError(
+                .invalidRequest, "\(directory.path) is not a brotr data directory (it has no segments/ folder)",
+                file: directory.path)
+        }
+    }
+
+    /// Opens or creates an index file and brings its schema up to date.
+    static func openIndex(at path: String) throws -> DatabasePool {
+        var config = Configuration()
+        config.prepareDatabase { db in
+            // Segments are fsynced before the index commits and replayed after a crash, so
+            // the index needs no fsync of its own per transaction.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        return try wrap {
+            let pool = try DatabasePool(path: path, configuration: config)
+            var migrator = DatabaseMigrator()
+            for (name, sql) in IndexSchema.migrations {
+                migrator.registerMigration(name) { db in try db.execute(sql: sql) }
+            }
+            try migrator.migrate(pool)
+            return pool
+        }
+    }
+
+    /// Runs `body`, turning SQLite errors into ``ArchiveError``.
+    static func wrap<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as ArchiveError {
+            throw error
+        } catch let error as DatabaseError {
+            throw ArchiveError(.index, "SQLite: \(error.message ?? "\(error.resultCode)")")
+        }
+    }
+}

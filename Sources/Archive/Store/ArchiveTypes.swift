@@ -1,0 +1,73 @@
+public import Nostr
+
+/// How the archive stores data.
+public struct ArchiveConfiguration: Sendable {
+    /// Segments rotate when they reach this size.
+    public var maxSegmentBytes: Int64
+    /// The most uncompressed bytes per LZ4 frame (a point read decompresses one frame).
+    public var maxFramePayload: Int
+    /// LZ4 level: 0-2 fast, 3-12 LZ4-HC.
+    public var compressionLevel: Int32
+
+    public init(maxSegmentBytes: Int64 = 64 << 20, maxFramePayload: Int = 128 << 10, compressionLevel: Int32 = 0) {
+        self.maxSegmentBytes = maxSegmentBytes
+        self.maxFramePayload = maxFramePayload
+        self.compressionLevel = compressionLevel
+    }
+}
+
+/// A stage's state change, committed in the same transaction as a batch.
+public struct ServiceStateUpdate: Sendable, Hashable {
+    public var service: String
+    public var key: String
+    public var value: String
+    public var updatedAt: Int64
+
+    public init(service: String, key: String, value: String, updatedAt: Int64) {
+        self.service = service
+        self.key = key
+        self.value = value
+        self.updatedAt = updatedAt
+    }
+}
+
+/// Events to archive in one durable step: verified events, where they were seen, and
+/// state updates to commit with them.
+public struct EventBatch: Sendable {
+    /// Events whose id and signature were already verified.
+    public var events: [Event]
+    /// The relay they were seen at, if any (a normalized URL).
+    public var relay: RelayURL?
+    /// When they were seen, Unix seconds.
+    public var seenAt: Int64
+    /// State changes committed atomically with the batch (a sync cursor).
+    public var stateUpdates: [ServiceStateUpdate]
+
+    public init(events: [Event], relay: RelayURL? = nil, seenAt: Int64, stateUpdates: [ServiceStateUpdate] = []) {
+        self.events = events
+        self.relay = relay
+        self.seenAt = seenAt
+        self.stateUpdates = stateUpdates
+    }
+}
+
+/// What a batch did, once it is durable.
+public struct BatchResult: Sendable, Hashable {
+    /// Events that were not archived before.
+    public var new: Int
+    /// Events already archived (they only got an observation, if a relay was given).
+    public var duplicates: Int
+    /// Observations recorded.
+    public var observations: Int
+}
+
+/// Counts and sizes of an archive.
+public struct ArchiveStats: Sendable, Hashable {
+    public var events: Int
+    public var relays: Int
+    public var observations: Int
+    public var metadata: Int
+    public var segments: Int
+    public var segmentBytes: Int64
+    public var indexBytes: Int64
+}

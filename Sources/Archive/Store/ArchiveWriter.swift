@@ -1,0 +1,82 @@
+import GRDB
+import Logging
+import Nostr
+
+/// The one writer of an archive: it owns the active segment and the index's write side,
+/// and takes batches one at a time.
+///
+/// The write path: dedupe against the index, append the records as frames, fsync, then
+/// one SQLite transaction with the index rows, the observations, the state updates and
+/// the new watermark; only then does ``write(_:)`` return. The index may lag the segments
+/// after a crash (recovery replays the difference), never lead them.
+public actor ArchiveWriter {
+    let pool: DatabasePool
+    let segments: SegmentWriter
+    let caches = IndexCaches()
+
+    init(pool: DatabasePool, segments: SegmentWriter) {
+        self.pool = pool
+        self.segments = segments
+    }
+
+    /// Archives a batch durably.
+    /// - Throws: ``ArchiveError`` if the segment or the index cannot be written; nothing
+    ///   of the batch is acknowledged then, and retrying it is safe.
+    public func write(_ batch: EventBatch) throws -> BatchResult {
+        // 1. Dedupe, against the index and within the batch.
+        let relayURL = batch.relay?.url
+        var records: [Record] = []
+        var result = BatchResult(new: 0, duplicates: 0, observations: 0)
+        try pool.read { db in
+            let index = IndexWriter(db: db, caches: caches)
+            if let relay = batch.relay, try index.relayID(relay.url) == nil {
+                records.append(.relay(url: relay.url, network: relay.network, discoveredAt: batch.seenAt))
+            }
+            var seen = Set<EventID>()
+            var observations: [Record] = []
+            for event in batch.events where seen.insert(event.id).inserted {
+                if let row = try index.eventRow(event.id) {
+                    result.duplicates += 1
+                    if let relayURL, let relayID = try index.relayID(relayURL), try index.hasObservation(event: row, relay: relayID) {
+                        continue
+                    }
+                } else {
+                    result.new += 1
+                    records.append(.event(event))
+                }
+                if let relayURL {
+                    observations.append(.observation(eventID: event.id, relay: relayURL, seenAt: batch.seenAt))
+                }
+            }
+            records += observations
+            result.observations = observations.count
+        }
+        if records.isEmpty && batch.stateUpdates.isEmpty { return result }
+
+        // 2. Append and fsync.
+        let sealed = try segments.rotateIfFull()
+        let frames = try segments.append(records)
+        try segments.sync()
+
+        // 3. One transaction, then acknowledge.
+        let active = segments.segment
+        try pool.write { db in
+            let index = IndexWriter(db: db, caches: caches)
+            if let sealed {
+                try index.ensureSegment(sealed.number, sealedSize: sealed.size)
+                try index.ensureSegment(active, sealedSize: nil)
+            }
+            for frame in frames { try index.apply(frame: frame) }
+            for update in batch.stateUpdates { try index.setServiceState(update) }
+        }
+        return result
+    }
+
+    /// Commits state updates alone (no events).
+    public func setState(_ updates: [ServiceStateUpdate]) throws {
+        try pool.write { db in
+            let index = IndexWriter(db: db, caches: caches)
+            for update in updates { try index.setServiceState(update) }
+        }
+    }
+}
