@@ -51,6 +51,7 @@ let package = Package(
             name: "Archive",
             dependencies: [
                 "Nostr", "CLZ4", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -74,19 +75,25 @@ let package = Package(
             ],
             swiftSettings: strictSettings),
 
-        // Micro-benchmarks: `swift run -c release brotr-bench`.
+        // A deterministic, realistic event corpus for tests and benchmarks.
+        .target(name: "BrotrTestSupport", dependencies: ["Nostr"], path: "Tests/BrotrTestSupport", swiftSettings: strictSettings),
+
+        // Benchmarks: `swift run -c release brotr-bench`.
         .executableTarget(
             name: "BrotrBench",
-            dependencies: ["Nostr", "CSecp256k1"],
+            dependencies: ["Nostr", "Archive", "BrotrTestSupport", "CSecp256k1"],
             path: "Benchmarks/BrotrBench",
             swiftSettings: strictSettings),
 
         .testTarget(
             name: "NostrTests", dependencies: ["Nostr"], exclude: ["Fixtures"], swiftSettings: strictSettings),
-        .testTarget(name: "ArchiveTests", dependencies: ["Archive", "Nostr"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "ArchiveTests",
+            dependencies: ["Archive", "Nostr", "BrotrTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSettings),
         .testTarget(
             name: "brotrTests",
-            dependencies: ["brotr", "Nostr", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["brotr", "Nostr", "BrotrTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings),
     ]
 )

@@ -90,4 +90,3 @@ CREATE TABLE service_state (
     updated_at INTEGER NOT NULL,
     PRIMARY KEY (service, key)
 ) WITHOUT ROWID;
-

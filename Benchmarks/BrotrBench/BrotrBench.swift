@@ -1,27 +1,55 @@
+import BrotrTestSupport
 import CSecp256k1
 import Dispatch
+import Foundation
 import Glibc
 import Nostr
 
-/// `brotr-bench`: micro-benchmarks printed as rates and ratios.
+/// `brotr-bench`: benchmarks printed as rates and ratios.
 ///
-///     swift run -c release brotr-bench [verify] [--events N] [--rounds R]
+///     swift run -c release brotr-bench verify  [--events N] [--rounds R]
+///     swift run -c release brotr-bench archive [--events N] [--dir PATH]
+///     swift run -c release brotr-bench corpus  [--events N] > corpus.jsonl
 @main
 enum BrotrBench {
-    static func main() {
-        var events = 20_000, rounds = 3
+    static func main() async {
+        var events: Int?, rounds = 3, dir: String?
+        var command = "verify"
         var args = CommandLine.arguments.dropFirst()
         while let arg = args.popFirst() {
             switch arg {
-            case "verify": continue
-            case "--events": events = Int(args.popFirst() ?? "") ?? events
+            case "verify", "archive", "corpus": command = arg
+            case "--events": events = Int(args.popFirst() ?? "")
             case "--rounds": rounds = Int(args.popFirst() ?? "") ?? rounds
+            case "--dir": dir = args.popFirst()
             default:
-                print("usage: brotr-bench [verify] [--events N] [--rounds R]")
+                print("usage: brotr-bench [verify|archive] [--events N] [--rounds R] [--dir PATH]")
                 exit(64)
             }
         }
-        VerifyBenchmark(count: max(events, 100), rounds: max(rounds, 1)).run()
+        switch command {
+        case "corpus":
+            // The benchmark corpus as JSON lines, for `brotr import`.
+            var generator = CorpusGenerator(seed: 2026)
+            var out: [UInt8] = []
+            for _ in 0..<(events ?? 100_000) {
+                out += generator.next().jsonBytes + [0x0A]
+                if out.count > 1 << 20 {
+                    FileHandle.standardOutput.write(Data(out))
+                    out.removeAll(keepingCapacity: true)
+                }
+            }
+            FileHandle.standardOutput.write(Data(out))
+        case "archive":
+            do {
+                try await ArchiveBenchmark(count: max(events ?? 100_000, 1000), directory: dir).run()
+            } catch {
+                print("error: \(error)")
+                exit(1)
+            }
+        default:
+            VerifyBenchmark(count: max(events ?? 20_000, 100), rounds: max(rounds, 1)).run()
+        }
     }
 }
 

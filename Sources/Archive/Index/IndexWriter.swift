@@ -48,7 +48,7 @@ struct IndexWriter {
             db.cachedStatement(sql: "SELECT 1 FROM event_relay WHERE event = ? AND relay = ?"), arguments: [event, relay]) ?? false
     }
 
-    private func pubkeyID(_ key: PublicKey) throws -> Int64 {
+    func pubkeyID(_ key: PublicKey) throws -> Int64 {
         if let id = caches.pubkeys[key] { return id }
         let blob = key.withUnsafeBytes { Data($0) }
         try db.cachedStatement(sql: "INSERT OR IGNORE INTO pubkey (key) VALUES (?)").execute(arguments: [blob])
@@ -59,22 +59,13 @@ struct IndexWriter {
     }
 
     /// Indexes one record found at (frame, pos). Repeated records (an event written twice
-    /// across a crash, a relay announced again) leave the index as it was.
-    func apply(_ record: Record, frame: Int64, pos: Int) throws {
+    /// across a crash, a relay announced again) leave the index as it was; `knownNew` skips
+    /// that check for events the writer has just deduplicated.
+    func apply(_ record: Record, frame: Int64, pos: Int, knownNew: Bool = false) throws {
         switch record {
         case .event(let event):
-            if try eventRow(event.id) != nil { return }
-            let author = try pubkeyID(event.pubkey)
-            try db.cachedStatement(sql: "INSERT INTO event (id, pubkey, created_at, kind, frame, pos) VALUES (?, ?, ?, ?, ?, ?)")
-                .execute(arguments: [
-                    event.id.withUnsafeBytes { Data($0) }, author, event.createdAt, Int64(event.kind), frame, pos,
-                ])
-            let row = db.lastInsertedRowID
-            let tagInsert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO event_tag (name, value, event) VALUES (?, ?, ?)")
-            for tag in event.tags where tag.count >= 2 {
-                guard let letter = TagKey.letter(tag[0]) else { continue }
-                try tagInsert.execute(arguments: [Int64(letter), TagKey.key(tag[1]), row])
-            }
+            if !knownNew, try eventRow(event.id) != nil { return }
+            try insertEvent(event, frame: frame, pos: pos, tagTable: "event_tag")
         case .observation(let id, let relay, let seenAt):
             guard let row = try eventRow(id) else {
                 throw ArchiveError(.inconsistent, "observation of event \(id.hex) before the event itself")
@@ -100,10 +91,27 @@ struct IndexWriter {
     }
 
     /// Indexes every record of a written frame and advances the watermark past it.
-    func apply(frame: SegmentWriter.WrittenFrame) throws {
+    func apply(frame: SegmentWriter.WrittenFrame, knownNew: Bool = false) throws {
         let id = try insertFrame(segment: frame.segment, offset: frame.offset, length: frame.length)
-        for (record, pos) in frame.records { try apply(record, frame: id, pos: pos) }
+        for (record, pos) in frame.records { try apply(record, frame: id, pos: pos, knownNew: knownNew) }
         try setWatermark(segment: frame.segment, offset: frame.offset + Int64(frame.length))
+    }
+
+    /// Inserts an event row and its tag rows (into `tagTable`), returning the row id.
+    @discardableResult
+    func insertEvent(_ event: Event, frame: Int64, pos: Int, tagTable: String) throws -> Int64 {
+        let author = try pubkeyID(event.pubkey)
+        let insert = try FastStatement(db, sql: "INSERT INTO event (id, pubkey, created_at, kind, frame, pos) VALUES (?, ?, ?, ?, ?, ?)")
+        try event.id.withUnsafeBytes { id in
+            try insert.run(.blob(id), .int(author), .int(event.createdAt), .int(Int64(event.kind)), .int(frame), .int(Int64(pos)))
+        }
+        let row = db.lastInsertedRowID
+        let tagInsert = try FastStatement(db, sql: "INSERT OR IGNORE INTO \(tagTable) (name, value, event) VALUES (?, ?, ?)")
+        for tag in event.tags where tag.count >= 2 {
+            guard let letter = TagKey.letter(tag[0]) else { continue }
+            try tagInsert.run(.int(Int64(letter)), .int(TagKey.key(tag[1])), .int(row))
+        }
+        return row
     }
 
     func setServiceState(_ update: ServiceStateUpdate) throws {
@@ -136,7 +144,7 @@ enum TagKey {
     }
 
     static func key(_ value: String) -> Int64 {
-        let bytes = RecordCodec.hex32(value) ?? ContentDigest.sha256(Array(value.utf8))
-        return bytes.prefix(8).reduce(Int64(0)) { $0 << 8 | Int64($1) }
+        if let prefix = RecordCodec.hexPrefix64(value) { return prefix }
+        return ContentDigest.sha256(Array(value.utf8)).prefix(8).reduce(Int64(0)) { $0 << 8 | Int64($1) }
     }
 }

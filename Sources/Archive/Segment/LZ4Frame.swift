@@ -44,7 +44,11 @@ enum LZ4Frame {
     static let maxPayload = 64 << 20
 
     static func decode(_ buffer: UnsafeRawBufferPointer) -> Decoded {
-        guard buffer.count >= 7 else { return .incomplete }
+        guard buffer.count >= 7 else {
+            // Too short for a header; a torn write if it starts like a frame.
+            let magic: [UInt8] = [0x04, 0x22, 0x4D, 0x18]
+            return zip(buffer, magic).allSatisfy { $0 == $1 } ? .incomplete : .invalid("not an LZ4 frame")
+        }
         var ctx: OpaquePointer?
         guard LZ4F_isError(LZ4F_createDecompressionContext(&ctx, UInt32(LZ4F_VERSION))) == 0, let ctx else {
             return .invalid("cannot create an LZ4 decompression context")
@@ -55,8 +59,9 @@ enum LZ4Frame {
         let headerResult = LZ4F_getFrameInfo(ctx, &info, buffer.baseAddress, &consumed)
         if LZ4F_isError(headerResult) != 0 {
             let name = String(cString: LZ4F_getErrorName(headerResult))
-            // A frame header cut short reads as "srcSize too small" or similar.
-            return consumed < buffer.count || buffer.count < 19 ? .invalid(name) : .invalid(name)
+            // A header cut short by the end of the buffer is a torn write, not damage.
+            if name.contains("frameHeader_incomplete") || name.contains("srcSize_tooSmall") { return .incomplete }
+            return .invalid(name)
         }
         guard info.contentSize <= UInt64(maxPayload) else {
             return .invalid("frame declares \(info.contentSize) bytes of content")

@@ -50,34 +50,57 @@ enum RecordCodec {
         for tag in e.tags {
             Varint.append(UInt64(tag.count), to: &out)
             for value in tag {
-                if let raw = hex32(value) {
-                    out.append(1)  // header 1: 32 raw bytes for 64 lowercase hex digits
-                    out.append(contentsOf: raw)
-                } else {
-                    Varint.append(UInt64(value.utf8.count) << 1, to: &out)
-                    out.append(contentsOf: value.utf8)
-                }
+                out.append(1)  // header 1: 32 raw bytes for 64 lowercase hex digits
+                if appendHex32(value, to: &out) { continue }
+                out.removeLast()  // header 2n: n bytes of UTF-8
+                Varint.append(UInt64(value.utf8.count) << 1, to: &out)
+                out.append(contentsOf: value.utf8)
             }
         }
         appendString(e.content, to: &out)
     }
 
-    /// The 32 bytes of a value that is exactly 64 lowercase hex digits.
-    static func hex32(_ value: String) -> [UInt8]? {
-        guard value.utf8.count == 64 else { return nil }
-        var bytes = [UInt8](repeating: 0, count: 32)
-        var i = 0
-        for c in value.utf8 {
-            let n: UInt8
-            switch c {
-            case 0x30...0x39: n = c - 0x30
-            case 0x61...0x66: n = c - 0x61 + 10
-            default: return nil
-            }
-            if i & 1 == 0 { bytes[i >> 1] = n << 4 } else { bytes[i >> 1] |= n }
-            i += 1
+    /// Lowercase hex digit values; 0xFF for anything else.
+    static let hexValue: [UInt8] = (0..<256).map { c in
+        switch c {
+        case 0x30...0x39: UInt8(c - 0x30)
+        case 0x61...0x66: UInt8(c - 0x61 + 10)
+        default: 0xFF
         }
-        return bytes
+    }
+
+    /// Appends the 32 bytes of a value that is exactly 64 lowercase hex digits; false (and
+    /// nothing appended) for any other value.
+    static func appendHex32(_ value: String, to out: inout [UInt8]) -> Bool {
+        guard value.utf8.count == 64 else { return false }
+        var value = value
+        let table = hexValue  // one lazy-global access, not one per digit
+        return value.withUTF8 { utf8 in
+            var bytes = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+            let ok = withUnsafeMutableBytes(of: &bytes) { raw -> Bool in
+                for i in 0..<32 {
+                    let hi = table[Int(utf8[2 * i])], lo = table[Int(utf8[2 * i + 1])]
+                    if hi | lo > 0x0F { return false }
+                    raw[i] = hi << 4 | lo
+                }
+                return true
+            }
+            if ok { withUnsafeBytes(of: bytes) { out.append(contentsOf: $0) } }
+            return ok
+        }
+    }
+
+    /// The first 8 bytes, big-endian, of a 64-lowercase-hex value; nil for any other value.
+    static func hexPrefix64(_ value: String) -> Int64? {
+        guard value.utf8.count == 64 else { return nil }
+        var value = value
+        let table = hexValue
+        return value.withUTF8 { utf8 -> Int64? in
+            for c in utf8 where table[Int(c)] == 0xFF { return nil }
+            var v: UInt64 = 0
+            for i in 0..<16 { v = v << 4 | UInt64(table[Int(utf8[i])]) }
+            return Int64(bitPattern: v)
+        }
     }
 
     static let hexDigits = Array("0123456789abcdef".utf8)

@@ -1,9 +1,13 @@
 /// Reads a segment file frame by frame: for recovery, reindex and check.
+///
+/// Sequential scans read the file through one buffer, so each byte is read about once.
 final class SegmentScanner {
     let path: String
     let header: SegmentHeader
     let size: Int64
     private let file: RawFile
+    private var window: [UInt8] = []
+    private var windowStart: Int64 = 0
 
     init(path: String) throws {
         self.path = path
@@ -21,21 +25,46 @@ final class SegmentScanner {
         case end
     }
 
-    /// Decodes the frame at `offset`, reading only as much of the file as it needs.
+    /// Decodes the frame at `offset`, reading ahead in 4 MiB chunks.
     func step(at offset: Int64) throws -> Step {
         guard offset < size else { return .end }
-        var window = Int(min(size - offset, 1 << 20))
+        var want = 4 << 20
         while true {
-            let bytes = try file.read(at: offset, count: window)
-            switch bytes.withUnsafeBytes({ LZ4Frame.decode($0) }) {
+            let windowEnd = windowStart + Int64(window.count)
+            if offset < windowStart || offset >= windowEnd || (windowEnd < size && windowEnd - offset < Int64(want) && want > 4 << 20) {
+                window = try file.read(at: offset, count: Int(min(size - offset, Int64(want))))
+                windowStart = offset
+            }
+            let from = Int(offset - windowStart)
+            let decoded = window.withUnsafeBytes { LZ4Frame.decode(UnsafeRawBufferPointer(rebasing: $0[from...])) }
+            switch decoded {
             case .frame(let payload, let length):
                 return .frame(offset: offset, length: length, payload: payload)
             case .invalid(let reason):
                 return .invalid(offset: offset, reason: reason)
             case .incomplete:
-                if Int64(window) >= size - offset { return .incomplete(offset: offset) }
-                window = Int(min(size - offset, Int64(window) * 4))
+                if windowStart + Int64(window.count) >= size { return .incomplete(offset: offset) }
+                want *= 4
             }
+        }
+    }
+
+    /// Whether the bytes from `offset` to the end are a torn write: no whole, valid frame
+    /// starts anywhere in them. A valid frame after a bad one means damage, not a crash.
+    func isTornTail(from offset: Int64) throws -> Bool {
+        let tail = try file.read(at: offset, count: Int(size - offset))
+        let magic: [UInt8] = [0x04, 0x22, 0x4D, 0x18]
+        return tail.withUnsafeBytes { buffer in
+            var i = 1
+            while i + 4 <= buffer.count {
+                if buffer[i] == magic[0], buffer[i + 1] == magic[1], buffer[i + 2] == magic[2], buffer[i + 3] == magic[3],
+                    case .frame = LZ4Frame.decode(UnsafeRawBufferPointer(rebasing: buffer[i...]))
+                {
+                    return false
+                }
+                i += 1
+            }
+            return true
         }
     }
 

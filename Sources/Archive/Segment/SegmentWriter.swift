@@ -8,7 +8,7 @@ import Glibc
 final class SegmentWriter {
     struct Configuration: Sendable {
         var maxSegmentBytes: Int64 = 64 << 20
-        var maxFramePayload: Int = 128 << 10
+        var maxFramePayload: Int = 64 << 10
         var compressionLevel: Int32 = 0
     }
 

@@ -26,7 +26,10 @@ extension Archive {
     /// `filter.matches`, and `filter.limit` is honoured.
     public func events(matching filter: Filter) throws -> [Event] {
         if filter.limit == 0 { return [] }
-        let (sql, arguments) = EventQuery.select(filter, order: "e.created_at DESC")
+        // When ids, authors or tags narrow the candidates to a few, sort them (`+` keeps
+        // SQLite from walking the time index instead).
+        let narrow = filter.ids != nil || filter.authors != nil || !filter.tags.isEmpty
+        let (sql, arguments) = EventQuery.select(filter, order: narrow ? "+e.created_at DESC" : "e.created_at DESC")
         var matched: [Event] = []
         try Archive.wrap {
             try pool.read { db in
@@ -161,6 +164,7 @@ enum EventQuery {
             arguments += blobs.map { Data($0.prefix(8)) } + blobs
         }
         if let authors = filter.authors {
+            // A subquery on the pubkey table lets SQLite use event_by_author for each key.
             conditions.append("e.pubkey IN (SELECT id FROM pubkey WHERE key IN (\(placeholders(authors.count))))")
             arguments += authors.map { key in key.withUnsafeBytes { Data($0) } }
         }

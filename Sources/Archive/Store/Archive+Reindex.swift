@@ -27,6 +27,8 @@ extension Archive {
         defer { withExtendedLifetime(lock) {} }
         let fresh = directory.indexFile + ".reindex"
         for suffix in ["", "-wal", "-shm"] { unlink(fresh + suffix) }
+        var renamed = false
+        defer { if !renamed { for suffix in ["", "-wal", "-shm"] { unlink(fresh + suffix) } } }
 
         let files = try SegmentScanner.list(directory)
         let total = try files.reduce(Int64(0)) { $0 + (try RawFile($1.path, mode: .readOnly).size) }
@@ -35,7 +37,7 @@ extension Archive {
         // The new index's pool lives in this scope only: it must be closed before the rename.
         do {
             let pool = try openIndex(at: fresh)
-            let caches = IndexCaches()
+            let bulk = try BulkLoad(pool: pool)
             for (i, (number, path)) in files.enumerated() {
                 let isLast = i == files.count - 1
                 let scanner = try SegmentScanner(path: path)
@@ -43,10 +45,7 @@ extension Archive {
                 var pending: [SegmentWriter.WrittenFrame] = []
                 func flush() throws {
                     guard !pending.isEmpty else { return }
-                    try pool.write { db in
-                        let index = IndexWriter(db: db, caches: caches)
-                        for frame in pending { try index.apply(frame: frame) }
-                    }
+                    try bulk.load(pending)
                     pending.removeAll()
                 }
                 scan: while true {
@@ -61,8 +60,8 @@ extension Archive {
                         offset = at + Int64(length)
                         if pending.count >= 64 { try flush() }
                     case .incomplete(let at), .invalid(let at, _):
-                        guard isLast else {
-                            throw ArchiveError(.corrupt, "damaged frame in a sealed segment; see `brotr check`", file: path, offset: at)
+                        guard isLast, try scanner.isTornTail(from: at) else {
+                            throw ArchiveError(.corrupt, "damaged frame with data after it; see `brotr check`", file: path, offset: at)
                         }
                         summary.tornTailBytes = scanner.size - at
                         break scan
@@ -70,17 +69,19 @@ extension Archive {
                 }
                 try flush()
                 try pool.write { db in
-                    try IndexWriter(db: db, caches: caches).ensureSegment(number, sealedSize: isLast ? nil : scanner.size)
+                    try IndexWriter(db: db, caches: bulk.caches).ensureSegment(number, sealedSize: isLast ? nil : scanner.size)
                 }
                 summary.segments += 1
                 done += scanner.size
                 progress(done, total)
             }
+            try bulk.finish()
             summary.keptState = try carryOverState(from: directory.indexFile, into: pool)
             _ = try pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
         }
         for suffix in ["-wal", "-shm"] { unlink(directory.indexFile + suffix) }
         guard rename(fresh, directory.indexFile) == 0 else { throw RawFile.error("cannot rename the new index", fresh) }
+        renamed = true
         for suffix in ["-wal", "-shm"] { unlink(fresh + suffix) }
         try RawFile.syncDirectory(directory.path)
         return summary

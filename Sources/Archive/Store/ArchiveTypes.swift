@@ -9,7 +9,7 @@ public struct ArchiveConfiguration: Sendable {
     /// LZ4 level: 0-2 fast, 3-12 LZ4-HC.
     public var compressionLevel: Int32
 
-    public init(maxSegmentBytes: Int64 = 64 << 20, maxFramePayload: Int = 128 << 10, compressionLevel: Int32 = 0) {
+    public init(maxSegmentBytes: Int64 = 64 << 20, maxFramePayload: Int = 64 << 10, compressionLevel: Int32 = 0) {
         self.maxSegmentBytes = maxSegmentBytes
         self.maxFramePayload = maxFramePayload
         self.compressionLevel = compressionLevel

@@ -23,6 +23,17 @@ public actor ArchiveWriter {
     /// - Throws: ``ArchiveError`` if the segment or the index cannot be written; nothing
     ///   of the batch is acknowledged then, and retrying it is safe.
     public func write(_ batch: EventBatch) throws -> BatchResult {
+        do {
+            return try Archive.wrap { try writeUnwrapped(batch) }
+        } catch {
+            // Ids cached during a transaction that rolled back may not exist.
+            caches.pubkeys.removeAll()
+            caches.relays.removeAll()
+            throw error
+        }
+    }
+
+    private func writeUnwrapped(_ batch: EventBatch) throws -> BatchResult {
         // 1. Dedupe, against the index and within the batch.
         let relayURL = batch.relay?.url
         var records: [Record] = []
@@ -66,7 +77,7 @@ public actor ArchiveWriter {
                 try index.ensureSegment(sealed.number, sealedSize: sealed.size)
                 try index.ensureSegment(active, sealedSize: nil)
             }
-            for frame in frames { try index.apply(frame: frame) }
+            for frame in frames { try index.apply(frame: frame, knownNew: true) }
             for update in batch.stateUpdates { try index.setServiceState(update) }
         }
         return result
@@ -74,9 +85,11 @@ public actor ArchiveWriter {
 
     /// Commits state updates alone (no events).
     public func setState(_ updates: [ServiceStateUpdate]) throws {
-        try pool.write { db in
+        try Archive.wrap {
+            try pool.write { db in
             let index = IndexWriter(db: db, caches: caches)
             for update in updates { try index.setServiceState(update) }
+            }
         }
     }
 }

@@ -78,6 +78,9 @@ struct Recovery {
                     guard isLast else {
                         throw ArchiveError(.corrupt, "damaged frame in a sealed segment; \(hint)", file: path, offset: at)
                     }
+                    guard try scanner.isTornTail(from: at) else {
+                        throw ArchiveError(.corrupt, "damaged frame with valid frames after it; \(hint)", file: path, offset: at)
+                    }
                     let dropped = scanner.size - at
                     let file = try RawFile(path, mode: .readWrite)
                     try file.truncate(to: at)

@@ -46,45 +46,33 @@ struct ImportCommand: AsyncParsableCommand {
         let reader = try LineReader.open(file)
         var summary = ImportSummary()
         var progress = Progress("importing")
-        let cores = ProcessInfo.processInfo.activeProcessorCount
-
-        var lines: [[UInt8]] = []
-        var numbers: [Int] = []
-        func flush() async throws {
-            guard !lines.isEmpty else { return }
-            let verdicts = await ParallelVerifier.verify(lines, parallelism: cores)
-            var events: [Event] = []
-            for (i, verdict) in verdicts.enumerated() {
-                switch verdict {
-                case .valid(let event): events.append(event)
-                case .rejected(let error): summary.reject(line: numbers[i], text: lines[i], error: error)
+        let pipeline = ImportPipeline(
+            writer: writer, relay: relayURL, seenAt: Int64(time(nil)), parallelism: ProcessInfo.processInfo.activeProcessorCount)
+        let maxLine = reader.maxLine
+        try await pipeline.run(
+            next: {
+                var batch: [ImportPipeline.Line] = []
+                while batch.count < batchSize, let line = try reader.next() {
+                    if line.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+                    if line.truncated {
+                        summary.reject(line: line.number, text: line.bytes, error: NostrError(.invalidEvent, "line longer than \(maxLine) bytes"))
+                        continue
+                    }
+                    batch.append(.init(bytes: line.bytes, number: line.number))
                 }
-            }
-            if !events.isEmpty {
-                let result = try await writer.write(EventBatch(events: events, relay: relayURL, seenAt: Int64(time(nil))))
-                summary.accepted += result.new
-                summary.duplicates += result.duplicates
-                summary.observations += result.observations
-                if let last = events.last {
+                return batch
+            },
+            report: { outcome in
+                for (line, error) in outcome.rejected { summary.reject(line: line.number, text: line.bytes, error: error) }
+                summary.accepted += outcome.result.new
+                summary.duplicates += outcome.result.duplicates
+                summary.observations += outcome.result.observations
+                if let last = outcome.lastID {
                     // Unbuffered: a test that kills this process must see every ack written.
-                    StandardOutput.writeLine("ack \(events.count) \(last.id.hex)")
+                    StandardOutput.writeLine("ack \(outcome.written) \(last.hex)")
                 }
-            }
-            lines.removeAll(keepingCapacity: true)
-            numbers.removeAll(keepingCapacity: true)
-            progress.update(done: Int64(summary.total), total: nil, unit: "events")
-        }
-        while let line = try reader.next() {
-            if line.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-            if line.truncated {
-                summary.reject(line: line.number, text: line.bytes, error: NostrError(.invalidEvent, "line longer than \(reader.maxLine) bytes"))
-                continue
-            }
-            lines.append(line.bytes)
-            numbers.append(line.number)
-            if lines.count >= batchSize { try await flush() }
-        }
-        try await flush()
+                progress.update(done: Int64(summary.total), total: nil, unit: "events")
+            })
         progress.finish()
         StandardOutput.writeLine(summary.report)
     }

@@ -1,0 +1,126 @@
+import Archive
+import BrotrTestSupport
+import Foundation
+import Glibc
+import Nostr
+
+/// The archive on a generated, realistic corpus: import with verification, reindex,
+/// queries by the filter shapes the pipeline and API use, and bytes on disk per event.
+struct ArchiveBenchmark {
+    let count: Int
+    let directory: String?
+
+    func run() async throws {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let root = directory ?? NSTemporaryDirectory() + "brotr-bench-\(getpid())"
+        try? FileManager.default.removeItem(atPath: root)
+        defer { if directory == nil { try? FileManager.default.removeItem(atPath: root) } }
+        let dir = DataDirectory(path: root)
+
+        print("archive benchmark: \(count) events, \(cores) cores, data in \(root)")
+        var t = Clock.now()
+        let lines = CorpusGenerator.jsonLines(count: count, seed: 2026)
+        let rawBytes = lines.reduce(0) { $0 + $1.count + 1 }
+        print("corpus: generated in \(String(format: "%.1f", Clock.now() - t)) s, \(rawBytes / count) bytes of JSON per event, \(rawBytes >> 20) MiB as JSON lines")
+
+        // Raw all-core verify rate, the yardstick for import.
+        let rawVerify = Self.rawVerifyRate(lines: Array(lines.prefix(20_000)), cores: cores)
+
+        // Import: the pipeline `brotr import` runs (verify on all cores, overlapped with the writer).
+        t = Clock.now()
+        var ids: [EventID] = []
+        var sample: [Event] = []
+        do {
+            let archive = try Archive.open(dir)
+            guard let writer = archive.writer else { throw ArchiveError(.io, "no writer") }
+            let relay = try RelayURL(CorpusGenerator.relays[0], allowLoopback: true)
+            let pipeline = ImportPipeline(writer: writer, relay: relay, seenAt: 1_700_000_000, parallelism: cores)
+            var start = 0
+            try await pipeline.run(
+                next: {
+                    let end = min(lines.count, start + 2000)
+                    defer { start = end }
+                    return (start..<end).map { ImportPipeline.Line(bytes: lines[$0], number: $0 + 1) }
+                },
+                report: { outcome in
+                    precondition(outcome.rejected.isEmpty, "corpus event failed to verify")
+                })
+        }
+        let importSeconds = Clock.now() - t
+        let sampler = try Archive.open(dir, mode: .readOnly)
+        try sampler.forEachEvent { event in
+            ids.append(event.id)
+            if ids.count % 50 == 0 { sample.append(event) }
+        }
+        let importRate = Double(count) / importSeconds
+
+        let archive = try Archive.open(dir, mode: .readOnly)
+        let stats = try archive.stats()
+
+        // Reindex.
+        t = Clock.now()
+        _ = try Archive.reindex(dir)
+        let reindexRate = Double(count) / (Clock.now() - t)
+        let after = try Archive.open(dir, mode: .readOnly).stats()
+
+        print("")
+        print("import (parse + verify + write): \(Int(importRate)) events/s, \(String(format: "%.1f", importSeconds)) s")
+        print("  all-core raw secp256k1 verify: \(Int(rawVerify))/s; import/raw = \(String(format: "%.2f", importRate / rawVerify)) (target >= 0.50)")
+        print("reindex: \(Int(reindexRate)) events/s = \(String(format: "%.1f", reindexRate / importRate))x import (target >= 5x)")
+
+        // Queries, on the reindexed archive.
+        let reader = try Archive.open(dir, mode: .readOnly)
+        var rng = SplitMix64(seed: 7)
+        func pick<T>(_ a: [T]) -> T { a[Int(rng.next() % UInt64(a.count))] }
+        let shapes: [(String, () throws -> Void)] = [
+            ("event by id", { _ = try reader.event(id: pick(ids)) }),
+            ("id filter", { _ = try reader.events(matching: Filter(ids: [pick(ids)])) }),
+            ("newest 100", { _ = try reader.events(matching: Filter(limit: 100)) }),
+            ("kind 1, limit 100", { _ = try reader.events(matching: Filter(kinds: [1], limit: 100)) }),
+            ("kind + since/until window", {
+                let e = pick(sample)
+                _ = try reader.events(matching: Filter(kinds: [e.kind], since: e.createdAt - 60, until: e.createdAt + 60, limit: 500))
+            }),
+            ("author, limit 50", { _ = try reader.events(matching: Filter(authors: [pick(sample).pubkey], limit: 50)) }),
+            ("#p tag, limit 50", {
+                let e = pick(sample.filter { !$0.tagValues("p").isEmpty })
+                _ = try reader.events(matching: Filter(tags: ["p": [pick(e.tagValues("p"))]], limit: 50))
+            }),
+            ("#e tag, limit 50", {
+                let e = pick(sample.filter { !$0.tagValues("e").isEmpty })
+                _ = try reader.events(matching: Filter(tags: ["e": [pick(e.tagValues("e"))]], limit: 50))
+            }),
+            ("count kind 7", { _ = try reader.count(matching: Filter(kinds: [7])) }),
+            ("relays seeing an id", { _ = try reader.relays(seeing: pick(ids)) }),
+        ]
+        print("queries (median / p99 of 200, microseconds):")
+        for (name, body) in shapes {
+            var times: [Double] = []
+            for _ in 0..<200 {
+                let s = Clock.now()
+                try body()
+                times.append((Clock.now() - s) * 1e6)
+            }
+            times.sort()
+            print("  \(name.padding(toLength: 28, withPad: " ", startingAt: 0)) \(Int(times[100])) / \(Int(times[197]))")
+        }
+
+        let seg = Double(after.segmentBytes), idx = Double(after.indexBytes)
+        print("on disk: \(Int(seg) / count) B/event in segments + \(Int(idx) / count) B/event in the index = \(Int(seg + idx) / count) B/event")
+        print("  vs raw JSON lines (\(rawBytes / count) B/event): segments \(String(format: "%.2f", seg / Double(rawBytes)))x (target <= 0.50), segments + index \(String(format: "%.2f", (seg + idx) / Double(rawBytes)))x (target <= 0.80)")
+        print("  events \(stats.events), observations \(stats.observations), relays \(stats.relays); after reindex: events \(after.events), observations \(after.observations)")
+    }
+
+    static func rawVerifyRate(lines: [[UInt8]], cores: Int) -> Double {
+        let events = lines.compactMap { try? Event(json: $0) }
+        let start = Clock.now()
+        DispatchQueue.concurrentPerform(iterations: cores) { t in
+            var i = t
+            while i < events.count {
+                _ = Schnorr.verify(signature: events[i].sig, message: events[i].id.bytes, publicKey: events[i].pubkey)
+                i += cores
+            }
+        }
+        return Double(events.count) / (Clock.now() - start)
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import Archive
+
+/// The schema the binary embeds is the one in schema/, file for file.
+struct SchemaTests {
+    /// The repository root: Tests/ArchiveTests/SchemaTests.swift is three levels down.
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let schemaDirectory = root.appendingPathComponent("schema")
+
+    static func sqlFiles() throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: schemaDirectory.path).filter { $0.hasSuffix(".sql") }.sorted()
+    }
+
+    @Test func theFirstMigrationIsSchemaFile001Exactly() throws {
+        let text = try String(contentsOf: Self.schemaDirectory.appendingPathComponent("001-initial.sql"), encoding: .utf8)
+        #expect(text == IndexSchema.v1)
+        if text != IndexSchema.v1 {
+            // Say where they part, to make a mismatch easy to fix.
+            let a = Array(text.utf8), b = Array(IndexSchema.v1.utf8)
+            let at = (0..<min(a.count, b.count)).first { a[$0] != b[$0] } ?? min(a.count, b.count)
+            Issue.record("first difference at byte \(at) (file \(a.count) bytes, embedded \(b.count) bytes)")
+        }
+    }
+
+    @Test func migrationsMatchTheSchemaFiles() throws {
+        let files = try Self.sqlFiles()
+        #expect(!files.isEmpty)
+        #expect(IndexSchema.migrations.map { $0.name } == files.map { String($0.dropLast(4)) })
+        for (name, sql) in IndexSchema.migrations {
+            let text = try String(contentsOf: Self.schemaDirectory.appendingPathComponent(name + ".sql"), encoding: .utf8)
+            #expect(text == sql, "\(name).sql differs from the embedded migration")
+        }
+        // Names are NNN-words, numbered from 001 without gaps.
+        for (i, name) in IndexSchema.migrations.map({ $0.name }).enumerated() {
+            let number = String(format: "%03d", i + 1)
+            #expect(name.hasPrefix(number + "-"), "\(name)")
+        }
+    }
+
+    @Test func aNewIndexHasEveryTableAndRecordsItsMigrations() throws {
+        let tmp = try TempDirectory()
+        defer { tmp.remove() }
+        let pool = try Archive.openIndex(at: tmp.path + "/index.sqlite")
+        let tables = try pool.read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'grdb_%' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        }
+        #expect(tables == [
+            "event", "event_relay", "event_tag", "frame", "metadata", "pubkey", "relay", "relay_metadata", "segment", "service_state",
+            "watermark",
+        ])
+        let applied = try pool.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
+        #expect(applied == IndexSchema.migrations.map { $0.name })
+        // Opening again applies nothing twice.
+        let again = try Archive.openIndex(at: tmp.path + "/index.sqlite")
+        let twice = try again.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM grdb_migrations") }
+        #expect(twice == IndexSchema.migrations.count)
+    }
+}
