@@ -93,7 +93,7 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(
             name: "brotrTests",
-            dependencies: ["brotr", "Nostr", "BrotrTestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["brotr", "Archive", "Nostr", "BrotrTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings),
     ]
 )

@@ -1,3 +1,4 @@
+import Archive
 import Foundation
 import Testing
 
@@ -59,6 +60,15 @@ struct ConfigTests {
         #expect(error?.message.contains("not valid YAML") == true)
         let dup = #expect(throws: ConfigError.self) { try BrotrConfig(yaml: "log:\n  level: info\n  level: debug\n", file: nil) }
         #expect(dup?.message.contains("duplicated key(s): 'level'") == true, "\(String(describing: dup))")
+    }
+
+    @Test func archiveSettingsAreBounded() throws {
+        let c = try BrotrConfig(yaml: "archive:\n  segment_size: 1048576\n  compression_level: 9\n", file: nil)
+        #expect(c.archive.segmentSize == 1 << 20)
+        #expect(c.archive.configuration.compressionLevel == 9)
+        for bad in ["archive:\n  segment_size: 10\n", "archive:\n  frame_size: 100\n", "archive:\n  compression_level: 13\n"] {
+            #expect(throws: ConfigError.self, "\(bad)") { try BrotrConfig(yaml: bad, file: nil) }
+        }
     }
 
     @Test func durationsAcceptSecondsOrUnits() {

@@ -41,7 +41,7 @@ struct ImportCommand: AsyncParsableCommand {
                 throw CLIFailure("--relay \(relay): \(error.message)")
             }
         }
-        let archive = try Archive.open(data.directory)
+        let archive = try Archive.open(data.directory, configuration: config.archive.configuration)
         guard let writer = archive.writer else { throw CLIFailure("the archive is not writable") }
         let reader = try LineReader.open(file)
         var summary = ImportSummary()

@@ -18,6 +18,22 @@ extension BrotrConfig {
             format: try log.value("format", default: defaults.log.format))
         try log.finish()
 
+        let archive = try root.section("archive")
+        self.archive = ArchiveSettings(
+            segmentSize: try archive.value("segment_size", default: defaults.archive.segmentSize),
+            frameSize: try archive.value("frame_size", default: defaults.archive.frameSize),
+            compressionLevel: try archive.value("compression_level", default: defaults.archive.compressionLevel))
+        guard (1 << 20...1 << 34).contains(self.archive.segmentSize) else {
+            throw ConfigError(file: file, line: nil, keyPath: "archive.segment_size", message: "expected 1 MiB to 16 GiB in bytes")
+        }
+        guard (4 << 10...16 << 20).contains(self.archive.frameSize) else {
+            throw ConfigError(file: file, line: nil, keyPath: "archive.frame_size", message: "expected 4 KiB to 16 MiB in bytes")
+        }
+        guard (0...12).contains(self.archive.compressionLevel) else {
+            throw ConfigError(file: file, line: nil, keyPath: "archive.compression_level", message: "expected 0 to 12")
+        }
+        try archive.finish()
+
         try root.finish()
     }
 }

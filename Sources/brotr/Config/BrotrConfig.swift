@@ -1,9 +1,22 @@
+import Archive
+
 /// The whole configuration, with every default in code: `brotr serve --data DIR` needs
 /// no file. config/brotr.yaml documents each option; a test checks that the documented
 /// defaults are these.
 struct BrotrConfig: Equatable, Sendable {
     var network = NetworkConfig()
     var log = LogConfig()
+    var archive = ArchiveSettings()
+}
+
+/// `archive:` — how events are stored.
+struct ArchiveSettings: Equatable, Sendable {
+    /// Segments are sealed and a new one started past this size (bytes).
+    var segmentSize: Int = 64 << 20
+    /// Uncompressed bytes per LZ4 frame: a point read decompresses one frame.
+    var frameSize: Int = 64 << 10
+    /// LZ4 level: 0-2 fast, 3-12 LZ4-HC (smaller segments, slower writes, same read speed).
+    var compressionLevel: Int = 0
 }
 
 /// `network:` — how relays are reached.
@@ -29,4 +42,12 @@ enum LogFormat: String, ConfigEnum, Sendable {
 /// Log levels, as swift-log names them.
 enum LogLevel: String, ConfigEnum, Sendable {
     case trace, debug, info, notice, warning, error, critical
+}
+
+extension ArchiveSettings {
+    /// The archive's own form of these settings.
+    var configuration: ArchiveConfiguration {
+        ArchiveConfiguration(
+            maxSegmentBytes: Int64(segmentSize), maxFramePayload: frameSize, compressionLevel: Int32(compressionLevel))
+    }
 }
