@@ -22,6 +22,7 @@ struct BulkLoad {
         recreate = try pool.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = OFF")
             try db.execute(sql: "PRAGMA cache_size = -65536")  // 64 MiB while sorting, this connection only
+            try db.execute(sql: "PRAGMA threads = 2")  // SQLite's sorter may use a helper thread
             var statements: [String] = []
             for name in Self.deferredIndexes {
                 if let sql = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?", arguments: [name]) {
@@ -35,17 +36,72 @@ struct BulkLoad {
         }
     }
 
+    /// A decoded frame for the bulk load: events as index entries, other records whole.
+    struct Frame {
+        enum Item {
+            case event(EventIndexEntry)
+            case record(Record)
+        }
+        let segment: UInt32
+        let offset: Int64
+        let length: Int
+        let items: [(item: Item, pos: Int)]
+
+        /// Decodes a frame's content.
+        init(segment: UInt32, offset: Int64, length: Int, payload: [UInt8], file: String) throws {
+            self.segment = segment
+            self.offset = offset
+            self.length = length
+            items = try payload.withUnsafeBytes { buffer in
+                var reader = ByteReader(buffer)
+                var out: [(Item, Int)] = []
+                while !reader.isAtEnd {
+                    let pos = reader.index
+                    do {
+                        let type = try reader.byte()
+                        let length = try reader.varint()
+                        guard length <= UInt64(buffer.count - reader.index) else { throw ByteReader.Short() }
+                        var body = ByteReader(try reader.slice(Int(length)))
+                        if type == Record.Kind.event.rawValue {
+                            out.append((.event(try EventIndexEntry(&body)), pos))
+                        } else {
+                            out.append((.record(try RecordCodec.decodeBody(type: type, &body)), pos))
+                        }
+                        guard body.isAtEnd else { throw ByteReader.Short() }
+                    } catch let error as ArchiveError {
+                        throw ArchiveError(error.code, "\(error.message) (record at \(pos) in the frame)", file: file, offset: offset)
+                    } catch {
+                        throw ArchiveError(.corrupt, "undecodable record at \(pos) in the frame", file: file, offset: offset)
+                    }
+                }
+                return out
+            }
+        }
+    }
+
     /// Loads the records of some frames in one transaction.
-    func load(_ frames: [SegmentWriter.WrittenFrame]) throws {
+    func load(_ frames: [Frame]) throws {
         try pool.write { db in
             let index = IndexWriter(db: db, caches: caches)
             let insertObservation = try FastStatement(db, sql: "INSERT INTO observation_load (id, relay, seen_at) VALUES (?, ?, ?)")
+            let insertEvent = try FastStatement(db, sql: "INSERT INTO event (id, pubkey, created_at, kind, frame, pos) VALUES (?, ?, ?, ?, ?, ?)")
+            let insertTag = try FastStatement(db, sql: "INSERT INTO event_tag_load (name, value, event) VALUES (?, ?, ?)")
             for written in frames {
                 let frame = try index.insertFrame(segment: written.segment, offset: written.offset, length: written.length)
-                for (record, pos) in written.records {
+                for (item, pos) in written.items {
+                    let record: Record
+                    switch item {
+                    case .event(let entry):
+                        let author = try index.pubkeyID(entry.pubkey)
+                        try entry.id.withUnsafeBytes { id in
+                            try insertEvent.run(.blob(id), .int(author), .int(entry.createdAt), .int(entry.kind), .int(frame), .int(Int64(pos)))
+                        }
+                        let row = db.lastInsertedRowID
+                        for (letter, key) in entry.tags { try insertTag.run(.int(Int64(letter)), .int(key), .int(row)) }
+                        continue
+                    case .record(let r): record = r
+                    }
                     switch record {
-                    case .event(let event):
-                        try index.insertEvent(event, frame: frame, pos: pos, tagTable: "event_tag_load")
                     case .observation(let id, let relay, let seenAt):
                         guard let relayID = try index.relayID(relay) else {
                             throw ArchiveError(.inconsistent, "observation at relay \(relay) before the relay record")

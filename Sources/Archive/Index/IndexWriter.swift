@@ -65,7 +65,7 @@ struct IndexWriter {
         switch record {
         case .event(let event):
             if !knownNew, try eventRow(event.id) != nil { return }
-            try insertEvent(event, frame: frame, pos: pos, tagTable: "event_tag")
+            try insertEvent(event, frame: frame, pos: pos)
         case .observation(let id, let relay, let seenAt):
             guard let row = try eventRow(id) else {
                 throw ArchiveError(.inconsistent, "observation of event \(id.hex) before the event itself")
@@ -97,16 +97,16 @@ struct IndexWriter {
         try setWatermark(segment: frame.segment, offset: frame.offset + Int64(frame.length))
     }
 
-    /// Inserts an event row and its tag rows (into `tagTable`), returning the row id.
+    /// Inserts an event row and its tag rows, returning the row id.
     @discardableResult
-    func insertEvent(_ event: Event, frame: Int64, pos: Int, tagTable: String) throws -> Int64 {
+    func insertEvent(_ event: Event, frame: Int64, pos: Int) throws -> Int64 {
         let author = try pubkeyID(event.pubkey)
         let insert = try FastStatement(db, sql: "INSERT INTO event (id, pubkey, created_at, kind, frame, pos) VALUES (?, ?, ?, ?, ?, ?)")
         try event.id.withUnsafeBytes { id in
             try insert.run(.blob(id), .int(author), .int(event.createdAt), .int(Int64(event.kind)), .int(frame), .int(Int64(pos)))
         }
         let row = db.lastInsertedRowID
-        let tagInsert = try FastStatement(db, sql: "INSERT OR IGNORE INTO \(tagTable) (name, value, event) VALUES (?, ?, ?)")
+        let tagInsert = try FastStatement(db, sql: "INSERT OR IGNORE INTO event_tag (name, value, event) VALUES (?, ?, ?)")
         for tag in event.tags where tag.count >= 2 {
             guard let letter = TagKey.letter(tag[0]) else { continue }
             try tagInsert.run(.int(Int64(letter)), .int(TagKey.key(tag[1])), .int(row))
@@ -146,5 +146,16 @@ enum TagKey {
     static func key(_ value: String) -> Int64 {
         if let prefix = RecordCodec.hexPrefix64(value) { return prefix }
         return ContentDigest.sha256(Array(value.utf8)).prefix(8).reduce(Int64(0)) { $0 << 8 | Int64($1) }
+    }
+
+    /// The key of a value stored as 32 raw bytes (it was 64 hex digits).
+    static func key(rawHex32 raw: UnsafeRawBufferPointer) -> Int64 {
+        raw.prefix(8).reduce(Int64(0)) { $0 << 8 | Int64($1) }
+    }
+
+    /// The key of a value stored as UTF-8 bytes (never 64 lowercase hex digits: those are
+    /// stored raw).
+    static func key(utf8 raw: UnsafeRawBufferPointer) -> Int64 {
+        ContentDigest.sha256(Array(raw)).prefix(8).reduce(Int64(0)) { $0 << 8 | Int64($1) }
     }
 }

@@ -42,7 +42,7 @@ extension Archive {
                 let isLast = i == files.count - 1
                 let scanner = try SegmentScanner(path: path)
                 var offset = Int64(SegmentHeader.size)
-                var pending: [SegmentWriter.WrittenFrame] = []
+                var pending: [BulkLoad.Frame] = []
                 func flush() throws {
                     guard !pending.isEmpty else { return }
                     try bulk.load(pending)
@@ -52,10 +52,10 @@ extension Archive {
                     switch try scanner.step(at: offset) {
                     case .end: break scan
                     case .frame(let at, let length, let payload):
-                        let records = try SegmentScanner.records(in: payload, file: path, frameOffset: at)
-                        summary.records += records.count
-                        summary.events += records.filter { if case .event = $0.record { true } else { false } }.count
-                        pending.append(.init(segment: number, offset: at, length: length, records: records))
+                        let frame = try BulkLoad.Frame(segment: number, offset: at, length: length, payload: payload, file: path)
+                        summary.records += frame.items.count
+                        summary.events += frame.items.filter { if case .event = $0.item { true } else { false } }.count
+                        pending.append(frame)
                         summary.frames += 1
                         offset = at + Int64(length)
                         if pending.count >= 64 { try flush() }
