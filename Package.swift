@@ -86,7 +86,8 @@ let package = Package(
             swiftSettings: strictSettings),
 
         .testTarget(
-            name: "NostrTests", dependencies: ["Nostr"], exclude: ["Fixtures"], swiftSettings: strictSettings),
+            name: "NostrTests", dependencies: ["Nostr", "BrotrTestSupport"], exclude: ["Fixtures"],
+            swiftSettings: strictSettings),
         .testTarget(
             name: "ArchiveTests",
             dependencies: ["Archive", "Nostr", "BrotrTestSupport", .product(name: "GRDB", package: "GRDB.swift")],

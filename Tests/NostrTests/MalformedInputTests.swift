@@ -1,3 +1,4 @@
+import BrotrTestSupport
 import Testing
 
 @testable import Nostr
@@ -201,18 +202,5 @@ struct MalformedInputTests {
             _ = try? JSONValue(parsing: bytes)
         }
         #expect(errors > 19_000)  // random bytes are almost never a valid message
-    }
-}
-
-/// A small deterministic generator for reproducible fuzz inputs.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

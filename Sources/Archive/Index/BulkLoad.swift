@@ -58,16 +58,11 @@ struct BulkLoad {
                 while !reader.isAtEnd {
                     let pos = reader.index
                     do {
-                        let type = try reader.byte()
-                        let length = try reader.varint()
-                        guard length <= UInt64(buffer.count - reader.index) else { throw ByteReader.Short() }
-                        var body = ByteReader(try reader.slice(Int(length)))
-                        if type == Record.Kind.event.rawValue {
-                            out.append((.event(try EventIndexEntry(&body)), pos))
-                        } else {
-                            out.append((.record(try RecordCodec.decodeBody(type: type, &body)), pos))
+                        let item = try RecordCodec.readEnvelope(&reader) { type, body -> Item in
+                            type == Record.Kind.event.rawValue
+                                ? .event(try EventIndexEntry(&body)) : .record(try RecordCodec.decodeBody(type: type, &body))
                         }
-                        guard body.isAtEnd else { throw ByteReader.Short() }
+                        out.append((item, pos))
                     } catch let error as ArchiveError {
                         throw ArchiveError(error.code, "\(error.message) (record at \(pos) in the frame)", file: file, offset: offset)
                     } catch {

@@ -105,18 +105,24 @@ enum RecordCodec {
 
     static let hexDigits = Array("0123456789abcdef".utf8)
 
+    /// Reads a record's type and length and hands `decode` a reader over exactly its
+    /// body, which must consume it all.
+    static func readEnvelope<T>(_ reader: inout ByteReader, _ decode: (UInt8, inout ByteReader) throws -> T) throws -> T {
+        let type = try reader.byte()
+        let length = try reader.varint()
+        guard length <= UInt64(reader.bytes.count - reader.index) else { throw ByteReader.Short() }
+        var body = ByteReader(try reader.slice(Int(length)))
+        let value = try decode(type, &body)
+        guard body.isAtEnd else { throw ByteReader.Short() }
+        return value
+    }
+
     /// Decodes one record at `reader`'s position.
     /// - Throws: ``ArchiveError`` (`corrupt`) for an unknown type or a malformed body.
     static func read(_ reader: inout ByteReader) throws -> Record {
         let start = reader.index
         do {
-            let type = try reader.byte()
-            let length = try reader.varint()
-            guard length <= UInt64(reader.bytes.count - reader.index) else { throw ByteReader.Short() }
-            var body = ByteReader(try reader.slice(Int(length)))
-            let record = try decodeBody(type: type, &body)
-            guard body.isAtEnd else { throw ByteReader.Short() }
-            return record
+            return try readEnvelope(&reader) { type, body in try decodeBody(type: type, &body) }
         } catch let error as ArchiveError {
             throw error
         } catch {
