@@ -315,6 +315,10 @@ struct ArchiveCLITests {
         let known = Set(ids)
         #expect(known.count == ids.count)
 
+        // Create the archive first: a kill that lands before the child has created the
+        // directory (a loaded machine, an early kill) would leave nothing to check.
+        #expect(try Self.brotr(["import", "--data", data.path, "/dev/null"]).status == 0)
+
         var rng = SplitMix64(seed: 4242)
         var durable = Set<String>()  // every event of every acknowledged batch
         var acksSeen = 0

@@ -98,7 +98,6 @@ struct CLITests {
 
     @Test(arguments: [
         ["serve", "--data", "/tmp/brotr-cli-test"], ["run", "synchronizer", "--once", "--data", "/tmp/brotr-cli-test"],
-        ["backup", "--data", "/tmp/brotr-cli-test"],
         ["relays", "add", "--data", "/tmp/brotr-cli-test", "wss://a.example.com"],
         ["relays", "list", "--data", "/tmp/brotr-cli-test"],
     ])
