@@ -75,6 +75,17 @@ extension Archive {
         }
     }
 
+    /// The relays in the archive, by URL: (url, network, discovered_at).
+    public func relays() throws -> [(url: String, network: String, discoveredAt: Int64)] {
+        try Archive.wrap {
+            try pool.read { db in
+                try Row.fetchAll(db, sql: "SELECT url, network, discovered_at FROM relay ORDER BY url").map {
+                    ($0["url"], $0["network"], $0["discovered_at"])
+                }
+            }
+        }
+    }
+
     /// Calls `body` with every event matching `filter` (all events when nil), in the order
     /// they were archived. Streams: memory stays flat whatever the archive's size.
     public func forEachEvent(matching filter: Filter? = nil, _ body: (Event) throws -> Void) throws {

@@ -1,6 +1,6 @@
 import GRDB
 import Logging
-import Nostr
+public import Nostr
 
 /// The one writer of an archive: it owns the active segment and the index's write side,
 /// and takes batches one at a time.
@@ -81,6 +81,37 @@ public actor ArchiveWriter {
             for update in batch.stateUpdates { try index.setServiceState(update) }
         }
         return result
+    }
+
+    /// Records relays as known (a relay record each, durable before it is indexed).
+    /// Relays already known are skipped.
+    /// - Returns: the relays that were new.
+    @discardableResult
+    public func addRelays(_ relays: [RelayURL], discoveredAt: Int64) throws -> [RelayURL] {
+        try Archive.wrap {
+            let fresh = try pool.read { db in
+                let index = IndexWriter(db: db, caches: caches)
+                var seen = Set<String>()
+                return try relays.filter { relay in
+                    guard seen.insert(relay.url).inserted else { return false }
+                    return try index.relayID(relay.url) == nil
+                }
+            }
+            guard !fresh.isEmpty else { return [] }
+            let sealed = try segments.rotateIfFull()
+            let frames = try segments.append(fresh.map { .relay(url: $0.url, network: $0.network, discoveredAt: discoveredAt) })
+            try segments.sync()
+            let active = segments.segment
+            try pool.write { db in
+                let index = IndexWriter(db: db, caches: caches)
+                if let sealed {
+                    try index.ensureSegment(sealed.number, sealedSize: sealed.size)
+                    try index.ensureSegment(active, sealedSize: nil)
+                }
+                for frame in frames { try index.apply(frame: frame) }
+            }
+            return fresh
+        }
     }
 
     /// Commits state updates alone (no events).

@@ -1,4 +1,7 @@
 import ArgumentParser
+import Archive
+import Glibc
+import Nostr
 
 /// `brotr relays`: work with relay URLs and the relay table.
 struct RelaysCommand: AsyncParsableCommand {
@@ -18,8 +21,23 @@ struct RelaysAddCommand: AsyncParsableCommand {
     @Argument(help: "Relay URLs.") var urls: [String]
 
     func run() async throws {
-        _ = try options.load(data: data.directory, network: network)
-        throw NotImplemented.fail("relays add")
+        let config = try options.load(data: data.directory, network: network)
+        var relays: [RelayURL] = []
+        var rejected = 0
+        for url in urls {
+            do {
+                relays.append(try RelayURL(url, allowLoopback: config.network.allowLoopback))
+            } catch let error as NostrError {
+                printError("\(url): rejected: \(error.message)")
+                rejected += 1
+            }
+        }
+        let archive = try Archive.open(data.directory, configuration: config.archive.configuration)
+        guard let writer = archive.writer else { throw CLIFailure("the archive is not writable") }
+        let added = try await writer.addRelays(relays, discoveredAt: Int64(time(nil)))
+        for relay in added { print("added\t\(relay.url)\t\(relay.network.rawValue)") }
+        print("\(added.count) added, \(relays.count - added.count) already known, \(rejected) rejected")
+        if rejected > 0 { throw ExitCode(1) }
     }
 }
 
@@ -34,6 +52,10 @@ struct RelaysListCommand: AsyncParsableCommand {
 
     func run() async throws {
         _ = try options.load(data: data.directory)
-        throw NotImplemented.fail("relays list")
+        // Candidates live in the validator's state, which arrives with the validator stage.
+        if candidates { throw NotImplemented.fail("relays list --candidates") }
+        for relay in try Archive.open(data.directory, mode: .readOnly).relays() {
+            print("\(relay.url)\t\(relay.network)\t\(relay.discoveredAt)")
+        }
     }
 }
