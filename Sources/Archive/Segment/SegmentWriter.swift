@@ -25,6 +25,9 @@ final class SegmentWriter {
     private(set) var segment: UInt32
     private(set) var size: Int64
     private var file: RawFile
+    /// Segments sealed whose final size the index has not recorded yet: the batch that
+    /// sealed them may have failed. Cleared by ``sealsRecorded()`` after a commit.
+    private(set) var unrecordedSeals: [(number: UInt32, size: Int64)] = []
 
     /// Continues the active segment `number` at `size` bytes (after recovery).
     init(directory: DataDirectory, configuration: Configuration, activeSegment number: UInt32, size: Int64) throws {
@@ -54,7 +57,23 @@ final class SegmentWriter {
         segment += 1
         file = try RawFile(directory.segmentFile(segment), mode: .readWrite)
         size = Int64(SegmentHeader.size)
+        unrecordedSeals.append(sealed)
         return sealed
+    }
+
+    /// The index has recorded every seal so far.
+    func sealsRecorded() { unrecordedSeals.removeAll() }
+
+    /// Where the active segment ends now, to roll a failed batch back to.
+    var mark: Int64 { size }
+
+    /// Cuts the active segment back to `mark`, durably: a batch that failed after some of
+    /// its frames were written must not leave frames the index will never hear of.
+    func rollback(to mark: Int64) throws {
+        guard mark < size else { return }
+        try file.truncate(to: mark)
+        try file.sync()
+        size = mark
     }
 
     /// Encodes `records` into frames and writes them at the end of the active segment.
@@ -75,6 +94,9 @@ final class SegmentWriter {
         for record in records {
             encoded.removeAll(keepingCapacity: true)
             RecordCodec.append(record, to: &encoded)
+            guard encoded.count <= LZ4Frame.maxPayload else {
+                throw ArchiveError(.invalidRequest, "a record of \(encoded.count) bytes exceeds the \(LZ4Frame.maxPayload)-byte frame limit")
+            }
             if !payload.isEmpty, payload.count + encoded.count > configuration.maxFramePayload { try flush() }
             placed.append((record, payload.count))
             payload.append(contentsOf: encoded)

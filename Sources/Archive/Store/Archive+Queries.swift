@@ -131,7 +131,7 @@ extension Archive {
             try SegmentScanner(path: path).frame(at: location.offset, length: location.length)
         }
         let record = try payload.withUnsafeBytes { buffer -> Record in
-            guard location.pos < buffer.count else {
+            guard (0..<buffer.count).contains(location.pos) else {
                 throw ArchiveError(.inconsistent, "index points past the end of its frame", file: path, offset: location.offset)
             }
             var reader = ByteReader(buffer, at: location.pos)

@@ -13,6 +13,9 @@ public actor ArchiveWriter {
     let pool: DatabasePool
     let segments: SegmentWriter
     let caches = IndexCaches()
+    /// Set when a failed batch could not be rolled back: the segment holds frames the index
+    /// does not, so writing on would bury them. Reopening the archive recovers.
+    private var poisoned: ArchiveError?
 
     init(pool: DatabasePool, segments: SegmentWriter) {
         self.pool = pool
@@ -23,14 +26,38 @@ public actor ArchiveWriter {
     /// - Throws: ``ArchiveError`` if the segment or the index cannot be written; nothing
     ///   of the batch is acknowledged then, and retrying it is safe.
     public func write(_ batch: EventBatch) throws -> BatchResult {
+        try guarded { try writeUnwrapped(batch) }
+    }
+
+    /// Runs one durable step. On failure the segment is cut back to where the step began,
+    /// and the id caches (which may hold ids of a rolled-back transaction) are dropped.
+    private func guarded<T>(_ body: () throws -> T) throws -> T {
+        if let poisoned { throw poisoned }
+        let mark = segments.mark
         do {
-            return try Archive.wrap { try writeUnwrapped(batch) }
+            return try Archive.wrap(body)
         } catch {
-            // Ids cached during a transaction that rolled back may not exist.
             caches.pubkeys.removeAll()
             caches.relays.removeAll()
+            do {
+                try segments.rollback(to: mark)
+            } catch {
+                poisoned = ArchiveError(
+                    .io, "a failed write could not be rolled back (\(error)); reopen the archive to recover",
+                    file: directory.segmentFile(segments.segment), offset: mark)
+            }
             throw error
         }
+    }
+
+    private var directory: DataDirectory { segments.directory }
+
+    /// Records, in the current transaction, the sizes of segments sealed since the last
+    /// commit, and marks the active segment.
+    private func recordSeals(_ index: IndexWriter) throws {
+        guard !segments.unrecordedSeals.isEmpty else { return }
+        for seal in segments.unrecordedSeals { try index.ensureSegment(seal.number, sealedSize: seal.size) }
+        try index.ensureSegment(segments.segment, sealedSize: nil)
     }
 
     private func writeUnwrapped(_ batch: EventBatch) throws -> BatchResult {
@@ -65,21 +92,18 @@ public actor ArchiveWriter {
         if records.isEmpty && batch.stateUpdates.isEmpty { return result }
 
         // 2. Append and fsync.
-        let sealed = try segments.rotateIfFull()
+        _ = try segments.rotateIfFull()
         let frames = try segments.append(records)
         try segments.sync()
 
         // 3. One transaction, then acknowledge.
-        let active = segments.segment
         try pool.write { db in
             let index = IndexWriter(db: db, caches: caches)
-            if let sealed {
-                try index.ensureSegment(sealed.number, sealedSize: sealed.size)
-                try index.ensureSegment(active, sealedSize: nil)
-            }
+            try recordSeals(index)
             for frame in frames { try index.apply(frame: frame, knownNew: true) }
             for update in batch.stateUpdates { try index.setServiceState(update) }
         }
+        segments.sealsRecorded()
         return result
     }
 
@@ -88,7 +112,7 @@ public actor ArchiveWriter {
     /// - Returns: the relays that were new.
     @discardableResult
     public func addRelays(_ relays: [RelayURL], discoveredAt: Int64) throws -> [RelayURL] {
-        try Archive.wrap {
+        try guarded {
             let fresh = try pool.read { db in
                 let index = IndexWriter(db: db, caches: caches)
                 var seen = Set<String>()
@@ -98,25 +122,22 @@ public actor ArchiveWriter {
                 }
             }
             guard !fresh.isEmpty else { return [] }
-            let sealed = try segments.rotateIfFull()
+            _ = try segments.rotateIfFull()
             let frames = try segments.append(fresh.map { .relay(url: $0.url, network: $0.network, discoveredAt: discoveredAt) })
             try segments.sync()
-            let active = segments.segment
             try pool.write { db in
                 let index = IndexWriter(db: db, caches: caches)
-                if let sealed {
-                    try index.ensureSegment(sealed.number, sealedSize: sealed.size)
-                    try index.ensureSegment(active, sealedSize: nil)
-                }
+                try recordSeals(index)
                 for frame in frames { try index.apply(frame: frame) }
             }
+            segments.sealsRecorded()
             return fresh
         }
     }
 
     /// Commits state updates alone (no events).
     public func setState(_ updates: [ServiceStateUpdate]) throws {
-        try Archive.wrap {
+        try guarded {
             try pool.write { db in
             let index = IndexWriter(db: db, caches: caches)
             for update in updates { try index.setServiceState(update) }

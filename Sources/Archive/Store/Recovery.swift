@@ -33,6 +33,14 @@ struct Recovery {
         }
         let hint = "run `brotr check` to see what is damaged, and `brotr reindex` to rebuild the index from the segments"
 
+        // Every segment the index knows must still be there.
+        let present = Set(files.map { Int64($0.number) })
+        if let missing = recorded.keys.sorted().first(where: { !present.contains($0) }) {
+            throw ArchiveError(
+                .inconsistent, "segment \(missing) is in the index but its file is missing; restore it from a backup, or \(hint)",
+                file: directory.segmentFile(UInt32(clamping: missing)))
+        }
+
         // Sealed segments must still have the size they were sealed with.
         for (number, path) in files {
             guard let entry = recorded[Int64(number)], let sealedSize = entry else { continue }
@@ -44,7 +52,9 @@ struct Recovery {
             }
         }
 
-        let startSegment = UInt32(watermark?.0 ?? Int64(files[0].number))
+        guard let startSegment = UInt32(exactly: watermark?.0 ?? Int64(files[0].number)) else {
+            throw ArchiveError(.inconsistent, "the index's watermark names no valid segment; \(hint)", file: directory.indexFile)
+        }
         var replayed = 0
         for (i, (number, path)) in files.enumerated() where number >= startSegment {
             let isLast = i == files.count - 1
@@ -64,6 +74,9 @@ struct Recovery {
                     .inconsistent, "segment is \(scanner.size) bytes, shorter than the \(offset) the index has seen; \(hint)",
                     file: path, offset: scanner.size)
             }
+            // Frames past the watermark may sit in the page cache only (the writer died before
+            // its fsync): make them durable before the index may refer to them.
+            if offset < scanner.size { try RawFile(path, mode: .readWrite).sync() }
             scan: while true {
                 switch try scanner.step(at: offset) {
                 case .end:
