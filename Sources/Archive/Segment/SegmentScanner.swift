@@ -51,21 +51,25 @@ final class SegmentScanner {
 
     /// Whether the bytes from `offset` to the end are a torn write: no whole, valid frame
     /// starts anywhere in them. A valid frame after a bad one means damage, not a crash.
+    /// Reads the tail in 4 MiB windows, so memory stays bounded on any segment size.
     func isTornTail(from offset: Int64) throws -> Bool {
-        let tail = try file.read(at: offset, count: Int(size - offset))
-        let magic: [UInt8] = [0x04, 0x22, 0x4D, 0x18]
-        return tail.withUnsafeBytes { buffer in
-            var i = 1
-            while i + 4 <= buffer.count {
-                if buffer[i] == magic[0], buffer[i + 1] == magic[1], buffer[i + 2] == magic[2], buffer[i + 3] == magic[3],
-                    case .frame = LZ4Frame.decode(UnsafeRawBufferPointer(rebasing: buffer[i...]))
+        let chunk = 4 << 20
+        var start = offset + 1
+        while start + 4 <= size {
+            // 3 bytes of overlap: a frame magic across the window boundary is still seen.
+            let bytes = try file.read(at: start, count: Int(min(Int64(chunk + 3), size - start)))
+            var i = 0
+            while i + 4 <= bytes.count {
+                if bytes[i] == 0x04, bytes[i + 1] == 0x22, bytes[i + 2] == 0x4D, bytes[i + 3] == 0x18,
+                    case .frame = try step(at: start + Int64(i))
                 {
                     return false
                 }
                 i += 1
             }
-            return true
+            start += Int64(chunk)
         }
+        return true
     }
 
     /// Reads and decodes the frame at `offset` of `length` bytes (a point read).
