@@ -144,7 +144,8 @@ enum TagKey {
     }
 
     static func key(_ value: String) -> Int64 {
-        if let prefix = RecordCodec.hexPrefix64(value) { return prefix }
+        var raw: [UInt8] = []
+        if Hex.appendBytes32(of: value, to: &raw) { return raw.prefix(8).reduce(Int64(0)) { $0 << 8 | Int64($1) } }
         return ContentDigest.sha256(Array(value.utf8)).prefix(8).reduce(Int64(0)) { $0 << 8 | Int64($1) }
     }
 

@@ -51,7 +51,7 @@ enum RecordCodec {
             Varint.append(UInt64(tag.count), to: &out)
             for value in tag {
                 out.append(1)  // header 1: 32 raw bytes for 64 lowercase hex digits
-                if appendHex32(value, to: &out) { continue }
+                if Hex.appendBytes32(of: value, to: &out) { continue }
                 out.removeLast()  // header 2n: n bytes of UTF-8
                 Varint.append(UInt64(value.utf8.count) << 1, to: &out)
                 out.append(contentsOf: value.utf8)
@@ -60,50 +60,6 @@ enum RecordCodec {
         appendString(e.content, to: &out)
     }
 
-    /// Lowercase hex digit values; 0xFF for anything else.
-    static let hexValue: [UInt8] = (0..<256).map { c in
-        switch c {
-        case 0x30...0x39: UInt8(c - 0x30)
-        case 0x61...0x66: UInt8(c - 0x61 + 10)
-        default: 0xFF
-        }
-    }
-
-    /// Appends the 32 bytes of a value that is exactly 64 lowercase hex digits; false (and
-    /// nothing appended) for any other value.
-    static func appendHex32(_ value: String, to out: inout [UInt8]) -> Bool {
-        guard value.utf8.count == 64 else { return false }
-        var value = value
-        let table = hexValue  // one lazy-global access, not one per digit
-        return value.withUTF8 { utf8 in
-            var bytes = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
-            let ok = withUnsafeMutableBytes(of: &bytes) { raw -> Bool in
-                for i in 0..<32 {
-                    let hi = table[Int(utf8[2 * i])], lo = table[Int(utf8[2 * i + 1])]
-                    if hi | lo > 0x0F { return false }
-                    raw[i] = hi << 4 | lo
-                }
-                return true
-            }
-            if ok { withUnsafeBytes(of: bytes) { out.append(contentsOf: $0) } }
-            return ok
-        }
-    }
-
-    /// The first 8 bytes, big-endian, of a 64-lowercase-hex value; nil for any other value.
-    static func hexPrefix64(_ value: String) -> Int64? {
-        guard value.utf8.count == 64 else { return nil }
-        var value = value
-        let table = hexValue
-        return value.withUTF8 { utf8 -> Int64? in
-            for c in utf8 where table[Int(c)] == 0xFF { return nil }
-            var v: UInt64 = 0
-            for i in 0..<16 { v = v << 4 | UInt64(table[Int(utf8[i])]) }
-            return Int64(bitPattern: v)
-        }
-    }
-
-    static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// Reads a record's type and length and hands `decode` a reader over exactly its
     /// body, which must consume it all.
@@ -180,13 +136,7 @@ enum RecordCodec {
             for _ in 0..<n {
                 let header = try r.varint()
                 if header == 1 {
-                    let raw = try r.slice(32)
-                    var hex = [UInt8](repeating: 0, count: 64)
-                    for (i, b) in raw.enumerated() {
-                        hex[2 * i] = hexDigits[Int(b >> 4)]
-                        hex[2 * i + 1] = hexDigits[Int(b & 0x0F)]
-                    }
-                    tag.append(String(decoding: hex, as: UTF8.self))
+                    tag.append(Hex.encode(try r.slice(32)))
                 } else {
                     guard header & 1 == 0, header >> 1 <= UInt64(r.bytes.count) else { throw ByteReader.Short() }
                     let raw = try r.slice(Int(header >> 1))

@@ -118,10 +118,10 @@ extension Archive {
                         do {
                             let event = try archive.read(location)
                             if Data(event.id.bytes) != id {
-                                problem(directory.segmentFile(location.segment), location.offset, "index row for \(id.hexString) points at event \(event.id.hex)")
+                                problem(directory.segmentFile(location.segment), location.offset, "index row for \(Hex.encode(id)) points at event \(event.id.hex)")
                             }
                         } catch let error as ArchiveError {
-                            problem(error.file ?? directory.indexFile, error.offset, "indexed event \(id.hexString): \(error.message)")
+                            problem(error.file ?? directory.indexFile, error.offset, "indexed event \(Hex.encode(id)): \(error.message)")
                         }
                     }
                 }
@@ -139,8 +139,4 @@ extension Archive {
                 ?? false
         }
     }
-}
-
-extension Data {
-    fileprivate var hexString: String { map { String(format: "%02x", $0) }.joined() }
 }

@@ -90,21 +90,24 @@ public actor ArchiveWriter {
             result.observations = observations.count
         }
         if records.isEmpty && batch.stateUpdates.isEmpty { return result }
+        try persist(records, stateUpdates: batch.stateUpdates)
+        return result
+    }
 
-        // 2. Append and fsync.
-        _ = try segments.rotateIfFull()
+    /// The durable step every write takes: append the records and fsync, then one
+    /// transaction with their index rows, the seals not yet recorded and the state
+    /// updates. The caller has deduplicated the records.
+    private func persist(_ records: [Record], stateUpdates: [ServiceStateUpdate] = []) throws {
+        if !records.isEmpty { _ = try segments.rotateIfFull() }
         let frames = try segments.append(records)
-        try segments.sync()
-
-        // 3. One transaction, then acknowledge.
+        if !frames.isEmpty { try segments.sync() }
         try pool.write { db in
             let index = IndexWriter(db: db, caches: caches)
             try recordSeals(index)
             for frame in frames { try index.apply(frame: frame, knownNew: true) }
-            for update in batch.stateUpdates { try index.setServiceState(update) }
+            for update in stateUpdates { try index.setServiceState(update) }
         }
         segments.sealsRecorded()
-        return result
     }
 
     /// Records relays as known (a relay record each, durable before it is indexed).
@@ -122,26 +125,13 @@ public actor ArchiveWriter {
                 }
             }
             guard !fresh.isEmpty else { return [] }
-            _ = try segments.rotateIfFull()
-            let frames = try segments.append(fresh.map { .relay(url: $0.url, network: $0.network, discoveredAt: discoveredAt) })
-            try segments.sync()
-            try pool.write { db in
-                let index = IndexWriter(db: db, caches: caches)
-                try recordSeals(index)
-                for frame in frames { try index.apply(frame: frame) }
-            }
-            segments.sealsRecorded()
+            try persist(fresh.map { .relay(url: $0.url, network: $0.network, discoveredAt: discoveredAt) })
             return fresh
         }
     }
 
     /// Commits state updates alone (no events).
     public func setState(_ updates: [ServiceStateUpdate]) throws {
-        try guarded {
-            try pool.write { db in
-            let index = IndexWriter(db: db, caches: caches)
-            for update in updates { try index.setServiceState(update) }
-            }
-        }
+        try guarded { try persist([], stateUpdates: updates) }
     }
 }

@@ -1,5 +1,5 @@
 /// Lowercase hexadecimal, as Nostr writes ids, keys and signatures.
-enum Hex {
+public enum Hex {
     static let digits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// The value of a lowercase hex digit, or nil. Uppercase is rejected: NIP-01 ids and
@@ -29,7 +29,8 @@ enum Hex {
         return out
     }
 
-    static func encode(_ bytes: some Sequence<UInt8>) -> String {
+    /// The lowercase hex spelling of `bytes`.
+    public static func encode(_ bytes: some Sequence<UInt8>) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.underestimatedCount * 2)
         for b in bytes {
@@ -37,6 +38,16 @@ enum Hex {
             out.append(digits[Int(b & 0x0f)])
         }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends the 32 bytes that `text` spells when it is exactly 64 lowercase hex digits,
+    /// the form of ids and keys in tags; returns false, appending nothing, otherwise.
+    public static func appendBytes32(of text: String, to out: inout [UInt8]) -> Bool {
+        guard text.utf8.count == 64 else { return false }
+        var text = text
+        guard let bytes = text.withUTF8({ Bytes32(hexUTF8: UnsafeRawBufferPointer($0)) }) else { return false }
+        withUnsafeBytes(of: bytes) { out.append(contentsOf: $0) }
+        return true
     }
 
     /// Appends the hex spelling of `bytes` to `out`.
