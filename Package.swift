@@ -23,6 +23,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
     ],
     targets: [
         // C libraries from the system (packaging/install-deps.sh installs them).
@@ -56,7 +59,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings),
-        .target(name: "Transport", dependencies: ["Nostr", "CMaxMindDB"], swiftSettings: strictSettings),
+        .target(
+            name: "Transport",
+            dependencies: [
+                "Nostr", "CMaxMindDB",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOSOCKS", package: "swift-nio-extras"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings),
         .target(name: "Probes", dependencies: ["Nostr", "Transport"], swiftSettings: strictSettings),
 
         // Layer 3: the pipeline stages.
@@ -76,7 +91,16 @@ let package = Package(
             swiftSettings: strictSettings),
 
         // A deterministic, realistic event corpus for tests and benchmarks.
-        .target(name: "BrotrTestSupport", dependencies: ["Nostr"], path: "Tests/BrotrTestSupport", swiftSettings: strictSettings),
+        .target(
+            name: "BrotrTestSupport",
+            dependencies: [
+                "Nostr",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
+            path: "Tests/BrotrTestSupport", swiftSettings: strictSettings),
 
         // Benchmarks: `swift run -c release brotr-bench`.
         .executableTarget(
@@ -91,6 +115,9 @@ let package = Package(
         .testTarget(
             name: "ArchiveTests",
             dependencies: ["Archive", "Nostr", "BrotrTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "TransportTests", dependencies: ["Transport", "Nostr", "BrotrTestSupport"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "brotrTests",

@@ -1,0 +1,98 @@
+import Nostr
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSOCKS
+import NIOSSL
+import NIOWebSocket
+
+extension RelayConnection {
+    private enum Upgrade: Sendable {
+        case websocket(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, ErrorRecorder)
+        case refused(HTTPResponseStatus?)
+    }
+
+    /// TCP (through the proxy, if any), TLS for wss, then the HTTP upgrade, all within
+    /// `connectTimeout`: a deadline on the channel closes it if the relay stalls anywhere.
+    static func connect(_ url: RelayURL, options: ConnectionOptions) async throws -> (NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, ErrorRecorder) {
+        let secure = url.scheme == "wss"
+        let port = url.port ?? (secure ? 443 : 80)
+        let tls = try secure ? TLSContexts.context(insecure: options.allowInsecure) : nil
+        // SNI carries names only; an IP literal host gets none.
+        let sniName = url.host.contains(":") || url.host.allSatisfy({ $0.isNumber || $0 == "." }) ? nil : url.host
+        let target = (host: options.proxy?.host ?? url.host, port: options.proxy?.port ?? port)
+        let timeout = TimeAmount.nanoseconds(Int64(options.connectTimeout.components.seconds) * 1_000_000_000
+            + options.connectTimeout.components.attoseconds / 1_000_000_000)
+        let readTimeout = TimeAmount.nanoseconds(Int64(options.readTimeout.components.seconds) * 1_000_000_000
+            + options.readTimeout.components.attoseconds / 1_000_000_000)
+        let hostHeader = (url.host.contains(":") ? "[\(url.host)]" : url.host) + (url.port.map { ":\($0)" } ?? "")
+        let maxMessage = options.maxMessageBytes
+        let started = ContinuousClock.now
+
+        let upgrade: EventLoopFuture<Upgrade>
+        do {
+            upgrade = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connectTimeout(timeout)
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .connect(host: target.host, port: target.port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        let deadline = channel.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
+                        let handlers = channel.pipeline.syncOperations
+                        try handlers.addHandler(IdleStateHandler(readTimeout: readTimeout))
+                        try handlers.addHandler(ReadTimeoutHandler(timeout: options.readTimeout))
+                        if options.proxy != nil {
+                            try handlers.addHandler(SOCKSClientHandler(targetAddress: .domain(url.host, port: port)))
+                        }
+                        if let tls {
+                            try handlers.addHandler(NIOSSLClientHandler(context: tls, serverHostname: sniName))
+                        }
+                        let upgrader = NIOTypedWebSocketClientUpgrader<Upgrade>(maxFrameSize: maxMessage) { channel, _ in
+                            channel.eventLoop.makeCompletedFuture {
+                                deadline.cancel()
+                                try channel.pipeline.syncOperations.addHandler(NIOWebSocketFrameAggregator(
+                                    minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 4096, maxAccumulatedFrameSize: maxMessage))
+                                let recorder = ErrorRecorder()
+                                try channel.pipeline.syncOperations.addHandler(recorder)
+                                return .websocket(try NIOAsyncChannel(wrappingChannelSynchronously: channel), recorder)
+                            }
+                        }
+                        var headers = HTTPHeaders()
+                        headers.add(name: "Host", value: hostHeader)
+                        headers.add(name: "User-Agent", value: "brotr")
+                        let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: url.path.isEmpty ? "/" : url.path, headers: headers)
+                        let configuration = NIOTypedHTTPClientUpgradeConfiguration<Upgrade>(
+                            upgradeRequestHead: head, upgraders: [upgrader],
+                            notUpgradingCompletionHandler: { channel in
+                                deadline.cancel()
+                                channel.close(promise: nil)
+                                return channel.eventLoop.makeSucceededFuture(.refused(nil))
+                            })
+                        return try handlers.configureUpgradableHTTPClientPipeline(configuration: .init(upgradeConfiguration: configuration))
+                    }
+                }
+        } catch {
+            throw connectError(error, started: started, options: options)
+        }
+        let result: Upgrade
+        do { result = try await upgrade.get() } catch { throw connectError(error, started: started, options: options) }
+        switch result {
+        case .websocket(let channel, let recorder): return (channel, recorder)
+        case .refused: throw TransportError(.upgradeRefused, "\(url) did not upgrade to WebSocket")
+        }
+    }
+
+    private static func connectError(_ error: any Error, started: ContinuousClock.Instant, options: ConnectionOptions) -> TransportError {
+        if ContinuousClock.now - started >= options.connectTimeout {
+            return TransportError(.connectTimeout, "no WebSocket within \(options.connectTimeout)")
+        }
+        switch error {
+        case let error as TransportError: return error
+        case ChannelError.connectTimeout: return TransportError(.connectTimeout, "TCP connect took over \(options.connectTimeout)")
+        case let error as NIOSSLError: return TransportError(.tlsFailed, "\(error)")
+        case let error as BoringSSLError: return TransportError(.tlsFailed, "\(error)")
+        case let error as NIOHTTPClientUpgradeError: return TransportError(.upgradeRefused, "WebSocket upgrade failed: \(error)")
+        case let error as SOCKSError.ConnectionFailed: return TransportError(.connectFailed, "the proxy could not connect: \(error)")
+        default: return TransportError(.connectFailed, "\(error)")
+        }
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import Nostr
+
+/// One REQ over an open connection: sends it, reads to EOSE, and keeps the events that are
+/// valid, match, and fall in the window. Answers NIP-42 AUTH when a key is configured.
+final class PageFetcher {
+    /// What one REQ returned.
+    struct Page {
+        /// Valid, matching, in-window events, each once.
+        var events: [Event] = []
+        /// EVENT messages received for the REQ, whatever their validity.
+        var raw = 0
+        /// The oldest created_at among the in-window events received (valid or not).
+        var oldest: Int64?
+        /// The relay sent more than ``StreamOptions/maxEventsPerFetch`` and was cut off.
+        var flooded = false
+    }
+
+    let connection: RelayConnection
+    let options: StreamOptions
+    var quirks: RelayQuirks
+    var statistics = StreamStatistics()
+    private var nextSubscription = 0
+    private var challenge: String?
+    private var authenticated = false
+    /// Ids whose signature was checked in this stream: split windows fetch them again.
+    private var verified = Set<EventID>()
+
+    init(connection: RelayConnection, options: StreamOptions, quirks: RelayQuirks) {
+        self.connection = connection
+        self.options = options
+        self.quirks = quirks
+    }
+
+    /// Fetches the events of `filters` in `[since, until]`, asking for `limit` per filter.
+    func fetch(_ filters: [Filter], since: Int64, until: Int64, limit: Int) async throws -> Page {
+        // Unless the relay is known to treat until inclusively, ask one second more and
+        // filter locally: correct either way.
+        let sentUntil = quirks.untilExclusive == false ? until : until + 1
+        let windowed = try filters.map { try $0.with(since: since, until: until, limit: nil) }
+        let sent = try filters.map { try $0.with(since: since, until: sentUntil, limit: limit) }
+        var authRetries = 0
+        while true {
+            nextSubscription += 1
+            let sub = try SubscriptionID("brotr-\(nextSubscription)")
+            statistics.requests += 1
+            try await connection.send(.req(sub, sent))
+            if let page = try await read(sub, windowed: windowed, since: since, until: until, limit: limit) { return page }
+            // CLOSED auth-required: authenticate once, then ask again.
+            authRetries += 1
+            guard authRetries == 1, try await authenticate() else {
+                throw TransportError(.protocolError, "the relay requires NIP-42 AUTH" + (options.authKey == nil ? " and no key is configured" : " and refused ours"))
+            }
+        }
+    }
+
+    /// Reads the answer to `sub`; nil when the relay closed it asking for AUTH.
+    private func read(_ sub: SubscriptionID, windowed: [Filter], since: Int64, until: Int64, limit: Int) async throws -> Page? {
+        let deadline = ContinuousClock.now + options.fetchTimeout
+        var page = Page()
+        var seen = Set<EventID>()
+        var previous = Int64.max
+        while true {
+            guard ContinuousClock.now < deadline else {
+                throw TransportError(.readTimeout, "no EOSE within \(options.fetchTimeout)")
+            }
+            switch try await connection.receive() {
+            case .malformed:
+                statistics.malformed += 1
+            case .message(let message, let bytes):
+                switch message {
+                case .event(let subscription, let event) where subscription == sub.value:
+                    page.raw += 1
+                    statistics.received += 1
+                    if event.createdAt > previous { quirks.unordered = true }
+                    previous = event.createdAt
+                    if page.raw > limit { quirks.ignoresLimit = true }
+                    accept(event, bytes: bytes, windowed: windowed, since: since, until: until, seen: &seen, into: &page)
+                    if page.raw >= options.maxEventsPerFetch {
+                        page.flooded = true
+                        try await connection.send(.close(sub))
+                        return page
+                    }
+                case .eose(let subscription) where subscription == sub.value:
+                    try await connection.send(.close(sub))
+                    return page
+                case .closed(let subscription, let reason) where subscription == sub.value:
+                    if reason.hasPrefix("auth-required") {
+                        quirks.requiresAuth = true
+                        return nil
+                    }
+                    throw TransportError(.protocolError, "the relay closed the subscription: \(reason.prefix(200))")
+                case .auth(let challenge):
+                    self.challenge = challenge
+                    quirks.requiresAuth = true
+                default:
+                    continue  // NOTICE, OK, and messages of subscriptions already closed
+                }
+            }
+        }
+    }
+
+    private func accept(_ event: Event, bytes: Int, windowed: [Filter], since: Int64, until: Int64, seen: inout Set<EventID>, into page: inout Page) {
+        guard event.createdAt >= since && event.createdAt <= until else { return }
+        page.oldest = min(page.oldest ?? .max, event.createdAt)
+        guard bytes <= options.maxEventBytes else { statistics.oversized += 1; return }
+        guard windowed.contains(where: { $0.matches(event) }) else { statistics.outsideFilter += 1; return }
+        guard seen.insert(event.id).inserted else { statistics.duplicate += 1; return }
+        if !verified.contains(event.id) {
+            guard (try? event.verify()) != nil else { statistics.invalid += 1; return }
+            if verified.count >= 200_000 { verified.removeAll(keepingCapacity: true) }
+            verified.insert(event.id)
+        }
+        page.events.append(event)
+    }
+
+    /// Answers the relay's challenge; true once the relay accepted.
+    private func authenticate() async throws -> Bool {
+        guard let key = options.authKey else { return false }
+        let deadline = ContinuousClock.now + options.fetchTimeout
+        while challenge == nil {
+            guard ContinuousClock.now < deadline else { return false }
+            if case .message(.auth(let c), _) = try await connection.receive() { challenge = c }
+        }
+        guard let challenge, !authenticated else { return false }
+        let event = try Event.sign(
+            kind: 22242, tags: [["relay", connection.url.url], ["challenge", challenge]], content: "",
+            createdAt: Int64(Date().timeIntervalSince1970), with: key)
+        try await connection.send(.auth(event))
+        while ContinuousClock.now < deadline {
+            if case .message(.ok(let id, let accepted, _), _) = try await connection.receive(), id == event.id {
+                authenticated = accepted
+                return accepted
+            }
+        }
+        return false
+    }
+}

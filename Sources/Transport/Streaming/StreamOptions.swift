@@ -1,0 +1,26 @@
+public import Nostr
+
+/// Settings of a windowed stream.
+public struct StreamOptions: Sendable {
+    /// Events asked for per REQ; a page this full is checked for truncation or split.
+    public var pageSize: Int
+    /// Events whose EVENT message is larger than this are dropped and counted.
+    public var maxEventBytes: Int
+    /// A fetch that takes longer than this, even with messages flowing, fails.
+    public var fetchTimeout: Duration
+    /// A relay that sends more than this for one REQ is cut off (the window is split).
+    public var maxEventsPerFetch: Int
+    /// Answers NIP-42 challenges with this key; with none, a relay that demands AUTH fails.
+    public var authKey: SecretKey?
+
+    public init(
+        pageSize: Int = 500, maxEventBytes: Int = 1 << 20, fetchTimeout: Duration = .seconds(120),
+        maxEventsPerFetch: Int? = nil, authKey: SecretKey? = nil
+    ) {
+        self.pageSize = max(1, pageSize)
+        self.maxEventBytes = maxEventBytes
+        self.fetchTimeout = fetchTimeout
+        self.maxEventsPerFetch = maxEventsPerFetch ?? max(10_000, 4 * self.pageSize)
+        self.authKey = authKey
+    }
+}

@@ -1,0 +1,33 @@
+/// The knobs of ``TestRelay``: each one bends or breaks NIP-01 the way some relay in the
+/// wild does, so that a test can show brotr still ends up with exactly the right events.
+public struct TestRelayBehavior: Sendable {
+    /// At most this many events per REQ, whatever the client asked (newest first).
+    public var pageCap: Int?
+    /// Serve every stored event in range, ignoring the filter's `limit` (the cap still applies).
+    public var ignoreLimit = false
+    /// Treat `until` as exclusive, as nostr-relay does.
+    public var exclusiveUntil = false
+    /// Send the events of a page in random order instead of newest first.
+    public var shuffle = false
+    /// Send every event twice.
+    public var duplicate = false
+    /// Ignore `kinds` and `authors` in filters, serving events outside them.
+    public var ignoreKindsAndAuthors = false
+    /// After every this many events, send a message that is not JSON.
+    public var garbageEvery: Int?
+    /// After every this many events, send a message of `oversizedBytes` bytes.
+    public var oversizedEvery: Int?
+    public var oversizedBytes = 5 << 20
+    /// On the first `misbehavingConnections` connections, stop sending (but keep the socket
+    /// open) after this many events.
+    public var stallAfter: Int?
+    /// On the first `misbehavingConnections` connections, drop the TCP connection after this
+    /// many events.
+    public var disconnectAfter: Int?
+    /// How many connections stall or disconnect; later ones behave.
+    public var misbehavingConnections = Int.max
+    /// Demand NIP-42 AUTH before answering any REQ.
+    public var requireAuth = false
+
+    public init() {}
+}

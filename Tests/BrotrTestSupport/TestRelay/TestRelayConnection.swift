@@ -1,0 +1,124 @@
+import Nostr
+import NIOCore
+import NIOWebSocket
+
+/// One client connection of ``TestRelay``: parses REQ, CLOSE and AUTH, answers from the
+/// store, and applies the knobs.
+final class TestRelayConnection: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    private let state: TestRelay.Store
+    private let connectionIndex: Int
+    private let challenge = String(UInt64.random(in: .min ... .max), radix: 16)
+    private var authenticated = false
+    private var sentOnConnection = 0
+    private var stalled = false
+    private var challengeSent = false
+
+    init(state: TestRelay.Store, connectionIndex: Int) {
+        self.state = state
+        self.connectionIndex = connectionIndex
+    }
+
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        switch frame.opcode {
+        case .text, .binary:
+            let text = String(buffer: frame.unmaskedData)
+            handle(text, context: context)
+        case .ping:
+            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)), promise: nil)
+        case .connectionClose:
+            context.close(promise: nil)
+        default:
+            break
+        }
+    }
+
+    private func handle(_ text: String, context: ChannelHandlerContext) {
+        guard !stalled else { return }
+        guard let message = try? JSONValue(parsing: text), let array = message.arrayValue,
+            let type = array.first?.stringValue
+        else {
+            send(#"["NOTICE","could not parse your message"]"#, context: context)
+            return
+        }
+        let behavior = state.withLock { $0.behavior }
+        switch type {
+        case "REQ" where array.count >= 2:
+            guard let sub = array[1].stringValue else { return }
+            if behavior.requireAuth && !challengeSent {
+                challengeSent = true
+                send(#"["AUTH",\#(quoted(challenge))]"#, context: context)
+            }
+            if behavior.requireAuth && !authenticated {
+                send(#"["CLOSED",\#(quoted(sub)),"auth-required: this relay wants NIP-42"]"#, context: context)
+                return
+            }
+            let filters = array.dropFirst(2).compactMap { try? Filter(json: $0.jsonText) }
+            answer(sub, filters, behavior: behavior, context: context)
+        case "AUTH" where array.count == 2:
+            guard let event = try? Event(json: array[1].jsonText) else { return }
+            let ok = event.kind == 22242 && (try? event.verify()) != nil && event.tagValues("challenge").first == challenge
+            authenticated = authenticated || ok
+            send(#"["OK","\#(event.id.hex)",\#(ok),"\#(ok ? "" : "invalid: bad auth")"]"#, context: context)
+        case "CLOSE":
+            break
+        default:
+            send(#"["NOTICE","unsupported: \#(type)"]"#, context: context)
+        }
+    }
+
+    private func answer(_ sub: String, _ filters: [Filter], behavior: TestRelayBehavior, context: ChannelHandlerContext) {
+        let events = state.withLock { s -> [Event] in
+            s.requests += 1
+            return s.events
+        }
+        var seen = Set<EventID>()
+        var page: [Event] = []
+        for filter in filters {
+            for event in TestRelay.select(filter, from: events, behavior: behavior) where seen.insert(event.id).inserted {
+                page.append(event)
+            }
+        }
+        let misbehaving = connectionIndex <= behavior.misbehavingConnections
+        let subJSON = quoted(sub)
+        for event in page {
+            if misbehaving, let n = behavior.stallAfter, sentOnConnection >= n {
+                stalled = true
+                context.flush()
+                return
+            }
+            if misbehaving, let n = behavior.disconnectAfter, sentOnConnection >= n {
+                context.flush()
+                context.close(promise: nil)
+                return
+            }
+            let message = "[\"EVENT\",\(subJSON),\(event.jsonText)]"
+            send(message, context: context, flush: false)
+            if behavior.duplicate { send(message, context: context, flush: false) }
+            sentOnConnection += 1
+            state.withLock { $0.eventsSent += 1 }
+            if let n = behavior.garbageEvery, sentOnConnection % n == 0 {
+                send("[\"EVENT\",\(subJSON),{\"id\": nope", context: context, flush: false)
+            }
+            if let n = behavior.oversizedEvery, sentOnConnection % n == 0 {
+                send("[\"NOTICE\",\"" + String(repeating: "x", count: behavior.oversizedBytes) + "\"]", context: context, flush: false)
+            }
+        }
+        send("[\"EOSE\",\(subJSON)]", context: context)
+    }
+
+    private func send(_ text: String, context: ChannelHandlerContext, flush: Bool = true) {
+        let frame = WebSocketFrame(fin: true, opcode: .text, data: context.channel.allocator.buffer(string: text))
+        if flush {
+            context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
+        } else {
+            context.write(wrapOutboundOut(frame), promise: nil)
+        }
+    }
+
+    private func quoted(_ s: String) -> String { JSONValue.string(s).jsonText }
+}
