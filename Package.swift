@@ -76,7 +76,8 @@ let package = Package(
 
         // Layer 3: the pipeline stages.
         .target(
-            name: "Services", dependencies: ["Nostr", "Archive", "Transport", "Probes"],
+            name: "Services",
+            dependencies: ["Nostr", "Archive", "Transport", "Probes", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings),
 
         // Layer 4: the executable: CLI, configuration, logging, wiring.
@@ -117,7 +118,11 @@ let package = Package(
             dependencies: ["Archive", "Nostr", "BrotrTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings),
         .testTarget(
-            name: "TransportTests", dependencies: ["Transport", "Nostr", "BrotrTestSupport"],
+            name: "TransportTests",
+            dependencies: [
+                "Transport", "Nostr", "BrotrTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings),
         .testTarget(
             name: "brotrTests",

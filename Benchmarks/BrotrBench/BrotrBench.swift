@@ -10,20 +10,22 @@ import Nostr
 ///     swift run -c release brotr-bench verify  [--events N] [--rounds R]
 ///     swift run -c release brotr-bench archive [--events N] [--dir PATH]
 ///     swift run -c release brotr-bench corpus  [--events N] > corpus.jsonl
+///     swift run -c release brotr-bench relay   [--events N] [--port P]   (a loopback test relay)
 @main
 enum BrotrBench {
     static func main() async {
-        var events: Int?, rounds = 3, dir: String?
+        var events: Int?, rounds = 3, dir: String?, port = 0
         var command = "verify"
         var args = CommandLine.arguments.dropFirst()
         while let arg = args.popFirst() {
             switch arg {
-            case "verify", "archive", "corpus": command = arg
+            case "verify", "archive", "corpus", "relay": command = arg
+            case "--port": port = Int(args.popFirst() ?? "") ?? 0
             case "--events": events = Int(args.popFirst() ?? "")
             case "--rounds": rounds = Int(args.popFirst() ?? "") ?? rounds
             case "--dir": dir = args.popFirst()
             default:
-                print("usage: brotr-bench [verify|archive] [--events N] [--rounds R] [--dir PATH]")
+                print("usage: brotr-bench [verify|archive|corpus|relay] [--events N] [--rounds R] [--dir PATH] [--port P]")
                 exit(64)
             }
         }
@@ -40,6 +42,18 @@ enum BrotrBench {
                 }
             }
             FileHandle.standardOutput.write(Data(out))
+        case "relay":
+            // The corpus served by the in-process test relay on 127.0.0.1, until killed.
+            do {
+                var generator = CorpusGenerator(seed: 2026)
+                let relay = try await TestRelay(events: (0..<(events ?? 100_000)).map { _ in generator.next() }, port: port)
+                print(relay.url.url)
+                fflush(nil)
+                while true { try await Task.sleep(for: .seconds(3600)) }
+            } catch {
+                print("error: \(error)")
+                exit(1)
+            }
         case "archive":
             do {
                 try await ArchiveBenchmark(count: max(events ?? 100_000, 1000), directory: dir).run()

@@ -200,3 +200,18 @@ enum EventQuery {
         return (sql, StatementArguments(arguments))
     }
 }
+
+extension Archive {
+    /// A stage's operational state: every key and value it stored.
+    public func state(service: String) throws -> [String: String] {
+        try Archive.wrap {
+            try pool.read { db in
+                var values: [String: String] = [:]
+                for row in try Row.fetchAll(db, sql: "SELECT key, value FROM service_state WHERE service = ?", arguments: [service]) {
+                    values[row["key"]] = row["value"]
+                }
+                return values
+            }
+        }
+    }
+}

@@ -1,5 +1,8 @@
 import ArgumentParser
+import Archive
+import Logging
 import Services
+import Transport
 
 /// `brotr run STAGE --once`: one cycle of one stage.
 struct RunCommand: AsyncParsableCommand {
@@ -24,7 +27,18 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        _ = try options.load(data: data.directory, network: network)
-        throw NotImplemented.fail("run \(stage)")
+        let config = try options.load(data: data.directory, network: network)
+        guard once, Stage(rawValue: stage) == .synchronizer else { throw NotImplemented.fail("run \(stage)\(once ? " --once" : "")") }
+        let archive = try Archive.open(data.directory, configuration: config.archive.configuration)
+        let synchronizer = try Synchronizer(
+            archive: archive, settings: try config.synchronizer.settings(allowLoopback: config.network.allowLoopback),
+            allowLoopback: config.network.allowLoopback, logger: Logger(label: "brotr.synchronizer"))
+        let report = try await synchronizer.runCycle()
+        print(
+            "relays synced \(report.relaysSynced), failed \(report.relaysFailed), partial \(report.relaysPartial); "
+                + "events new \(report.eventsNew), duplicate \(report.eventsDuplicate), invalid \(report.eventsInvalid); "
+                + "bytes received \(report.bytesReceived); requests \(report.stream.requests)")
+        for (relay, failure) in report.failures.sorted(by: { $0.key < $1.key }) { print("failed\t\(relay)\t\(failure)") }
+        if report.relaysFailed > 0 { throw ExitCode(2) }
     }
 }

@@ -34,6 +34,8 @@ extension BrotrConfig {
         }
         try archive.finish()
 
+        self.synchronizer = try SynchronizerConfig(root.section("synchronizer"), file: file)
+
         try root.finish()
     }
 }

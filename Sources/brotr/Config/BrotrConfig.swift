@@ -7,6 +7,7 @@ struct BrotrConfig: Equatable, Sendable {
     var network = NetworkConfig()
     var log = LogConfig()
     var archive = ArchiveSettings()
+    var synchronizer = SynchronizerConfig()
 }
 
 /// `archive:` — how events are stored.

@@ -42,6 +42,9 @@ final class ConfigReader {
         self.pairs = pairs
     }
 
+    /// The keys of this mapping, in file order (for mappings keyed by name, such as URLs).
+    var keys: [String] { pairs.map(\.key) }
+
     func join(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
     private func node(_ key: String) -> (Node, Int)? {

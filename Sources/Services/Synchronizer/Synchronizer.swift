@@ -1,0 +1,72 @@
+public import Archive
+import Foundation
+public import Logging
+import Nostr
+import Transport
+
+/// Archives the events of every known relay, completely, from each relay's cursor to
+/// now minus the end lag (BigBrotr's Synchronizer, in one actor).
+///
+/// A relay's cursor is the last second whose events are all archived. It is written in
+/// the same transaction as the events it covers, so it is never ahead of the archive, and
+/// a cycle killed at any point resumes where the last acknowledged batch ended.
+public actor Synchronizer {
+    public static let service = "synchronizer"
+
+    let archive: Archive
+    let writer: ArchiveWriter
+    let settings: SynchronizerSettings
+    let allowLoopback: Bool
+    let logger: Logger
+
+    public init(archive: Archive, settings: SynchronizerSettings, allowLoopback: Bool, logger: Logger) throws {
+        guard let writer = archive.writer else { throw ArchiveError(.invalidRequest, "the Synchronizer needs a writable archive") }
+        self.archive = archive
+        self.writer = writer
+        self.settings = settings
+        self.allowLoopback = allowLoopback
+        self.logger = logger
+    }
+
+    /// One cycle: every relay in the archive, shuffled, several at once.
+    public func runCycle() async throws -> SynchronizerReport {
+        let relays = try archive.relays().compactMap { try? RelayURL($0.url, allowLoopback: allowLoopback) }.shuffled()
+        let state = try archive.state(service: Self.service)
+        let end = Int64(Date().timeIntervalSince1970) - settings.endLag
+        let limits = NetworkLimits(total: settings.concurrency, perNetwork: settings.networkConcurrency)
+        var report = SynchronizerReport()
+        await withTaskGroup(of: (network: RelayNetwork, report: SynchronizerReport).self) { group in
+            var pending = relays[...]
+            var running: [RelayNetwork] = []
+            func startMore() {
+                while let index = pending.firstIndex(where: { limits.admits($0.network, running: running) }) {
+                    let relay = pending.remove(at: index)
+                    running.append(relay.network)
+                    let cursor = state[Self.cursorKey(relay)].flatMap { Int64($0) }
+                    let quirks = state[Self.quirksKey(relay)].flatMap { try? JSONDecoder().decode(RelayQuirks.self, from: Data($0.utf8)) }
+                    group.addTask { (relay.network, await self.sync(relay, cursor: cursor, quirks: quirks ?? RelayQuirks(), end: end)) }
+                }
+            }
+            startMore()
+            while let done = await group.next() {
+                report.add(done.report)
+                if let i = running.firstIndex(of: done.network) { running.remove(at: i) }
+                startMore()
+            }
+        }
+        return report
+    }
+
+    static func cursorKey(_ relay: RelayURL) -> String { "cursor:\(relay.url)" }
+    static func quirksKey(_ relay: RelayURL) -> String { "quirks:\(relay.url)" }
+}
+
+/// Concurrency limits: in total and per network.
+struct NetworkLimits: Sendable {
+    let total: Int
+    let perNetwork: [RelayNetwork: Int]
+
+    func admits(_ network: RelayNetwork, running: [RelayNetwork]) -> Bool {
+        running.count < max(1, total) && running.filter { $0 == network }.count < max(1, perNetwork[network] ?? total)
+    }
+}

@@ -1,0 +1,55 @@
+public import Nostr
+public import Transport
+
+/// How the Synchronizer syncs: what, how far, how many at once, and per-relay overrides.
+public struct SynchronizerSettings: Sendable {
+    /// Relays synced at once.
+    public var concurrency = 8
+    /// Relays synced at once per network (tor, i2p and loki are slow and share a proxy).
+    public var networkConcurrency: [RelayNetwork: Int] = [.clearnet: 8, .tor: 2, .i2p: 2, .loki: 2, .loopback: 8]
+    /// Sync up to now minus this many seconds: recent events are still propagating.
+    public var endLag: Int64 = 86_400
+    /// The first second synced for a relay with no cursor.
+    public var start: Int64 = 0
+    /// NIP-01 filters; empty means all events.
+    public var filters: [Filter] = []
+    /// Time one relay may take in one cycle; the rest waits for the next cycle.
+    public var relayBudget: Duration = .seconds(900)
+    /// Events per archive write (one fsync and one transaction each).
+    public var batchSize = 2_000
+    /// Connection and stream settings, for every relay unless overridden.
+    public var connection = ConnectionOptions()
+    public var stream = StreamOptions()
+    /// Per-relay overrides, by relay URL.
+    public var overrides: [String: RelayOverride] = [:]
+
+    public init() {}
+
+    /// The connection and stream settings for one relay, after its override.
+    func settings(for relay: RelayURL) -> (ConnectionOptions, StreamOptions) {
+        var connection = connection
+        var stream = stream
+        if let o = overrides[relay.url] {
+            if let v = o.connectTimeout { connection.connectTimeout = v }
+            if let v = o.readTimeout { connection.readTimeout = v }
+            if let v = o.allowInsecure { connection.allowInsecure = v }
+            if let v = o.pageSize { stream.pageSize = max(1, v) }
+        }
+        return (connection, stream)
+    }
+}
+
+/// Settings that override the defaults for one relay.
+public struct RelayOverride: Sendable, Hashable {
+    public var connectTimeout: Duration?
+    public var readTimeout: Duration?
+    public var pageSize: Int?
+    public var allowInsecure: Bool?
+
+    public init(connectTimeout: Duration? = nil, readTimeout: Duration? = nil, pageSize: Int? = nil, allowInsecure: Bool? = nil) {
+        self.connectTimeout = connectTimeout
+        self.readTimeout = readTimeout
+        self.pageSize = pageSize
+        self.allowInsecure = allowInsecure
+    }
+}

@@ -1,0 +1,73 @@
+import BrotrTestSupport
+import NIOCore
+import NIOPosix
+import Nostr
+import Testing
+import Transport
+
+/// Connection failures are ``TransportError`` values with the right code, within the
+/// configured time, whatever the other end does.
+struct RelayConnectionTests {
+    let options = ConnectionOptions(connectTimeout: .milliseconds(800), readTimeout: .seconds(2))
+
+    func code(_ url: RelayURL, _ options: ConnectionOptions) async -> TransportError.Code? {
+        do {
+            try await RelayConnection.withConnection(to: url, options: options) { _ in }
+            return nil
+        } catch {
+            return (error as? TransportError)?.code
+        }
+    }
+
+    /// A TCP server that accepts connections and never says a word.
+    func silentServer() async throws -> (any Channel, Int) {
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { $0.eventLoop.makeSucceededVoidFuture() }
+            .bind(host: "127.0.0.1", port: 0).get()
+        return (channel, channel.localAddress?.port ?? 0)
+    }
+
+    @Test func refusedConnection() async throws {
+        // Bind, learn a free port, close it: nothing listens there now.
+        let (server, port) = try await silentServer()
+        try await server.close()
+        let url = try RelayURL("ws://127.0.0.1:\(port)", allowLoopback: true)
+        #expect(await code(url, options) == .connectFailed)
+    }
+
+    @Test func relayThatNeverAnswersTheUpgradeTimesOut() async throws {
+        let (server, port) = try await silentServer()
+        defer { server.close(promise: nil) }
+        let url = try RelayURL("ws://127.0.0.1:\(port)", allowLoopback: true)
+        let started = ContinuousClock.now
+        #expect(await code(url, options) == .connectTimeout)
+        #expect(ContinuousClock.now - started < .seconds(10), "bounded by the connect timeout")
+    }
+
+    @Test func tlsToAPlainServerFails() async throws {
+        let relay = try await TestRelay()
+        defer { Task { await relay.stop() } }
+        let url = try RelayURL("wss://127.0.0.1:\(relay.port)", allowLoopback: true)
+        let code = await code(url, options)
+        #expect(code == .tlsFailed || code == .connectFailed || code == .closed)
+        #expect(code != nil)
+    }
+
+    @Test func messagesFlowBothWays() async throws {
+        let event = try Event.sign(kind: 1, content: "hello", createdAt: 1_700_000_000, with: SecretKey.generate())
+        let relay = try await TestRelay(events: [event])
+        defer { Task { await relay.stop() } }
+        let received = try await RelayConnection.withConnection(to: relay.url, options: options) { connection -> [RelayMessage] in
+            try await connection.send(.req(SubscriptionID("s"), [Filter()]))
+            var messages: [RelayMessage] = []
+            for _ in 0..<10 {
+                guard case .message(let message, _) = try await connection.receive() else { continue }
+                messages.append(message)
+                if case .eose = message { break }
+            }
+            #expect(connection.bytesReceived > 0)
+            return messages
+        }
+        #expect(received == [.event(subscription: "s", event), .eose(subscription: "s")])
+    }
+}
