@@ -125,6 +125,13 @@ let package = Package(
             ],
             swiftSettings: strictSettings),
         .testTarget(
+            name: "ServicesTests",
+            dependencies: [
+                "Services", "Archive", "Transport", "Nostr", "BrotrTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings),
+        .testTarget(
             name: "brotrTests",
             dependencies: ["brotr", "Archive", "Nostr", "BrotrTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings),
