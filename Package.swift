@@ -106,7 +106,10 @@ let package = Package(
         // Benchmarks: `swift run -c release brotr-bench`.
         .executableTarget(
             name: "BrotrBench",
-            dependencies: ["Nostr", "Archive", "BrotrTestSupport", "CSecp256k1"],
+            dependencies: [
+                "Nostr", "Archive", "Transport", "Services", "BrotrTestSupport", "CSecp256k1",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Benchmarks/BrotrBench",
             swiftSettings: strictSettings),
 

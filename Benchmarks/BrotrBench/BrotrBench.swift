@@ -11,21 +11,23 @@ import Nostr
 ///     swift run -c release brotr-bench archive [--events N] [--dir PATH]
 ///     swift run -c release brotr-bench corpus  [--events N] > corpus.jsonl
 ///     swift run -c release brotr-bench relay   [--events N] [--port P]   (a loopback test relay)
+///     swift run -c release brotr-bench sync    [--events N] [--page-size P]
 @main
 enum BrotrBench {
     static func main() async {
-        var events: Int?, rounds = 3, dir: String?, port = 0
+        var events: Int?, rounds = 3, dir: String?, port = 0, pageSize = 500
         var command = "verify"
         var args = CommandLine.arguments.dropFirst()
         while let arg = args.popFirst() {
             switch arg {
-            case "verify", "archive", "corpus", "relay": command = arg
+            case "verify", "archive", "corpus", "relay", "sync": command = arg
+            case "--page-size": pageSize = Int(args.popFirst() ?? "") ?? pageSize
             case "--port": port = Int(args.popFirst() ?? "") ?? 0
             case "--events": events = Int(args.popFirst() ?? "")
             case "--rounds": rounds = Int(args.popFirst() ?? "") ?? rounds
             case "--dir": dir = args.popFirst()
             default:
-                print("usage: brotr-bench [verify|archive|corpus|relay] [--events N] [--rounds R] [--dir PATH] [--port P]")
+                print("usage: brotr-bench [verify|archive|corpus|relay|sync] [--events N] [--rounds R] [--dir PATH] [--port P] [--page-size P]")
                 exit(64)
             }
         }
@@ -50,6 +52,13 @@ enum BrotrBench {
                 print(relay.url.url)
                 fflush(nil)
                 while true { try await Task.sleep(for: .seconds(3600)) }
+            } catch {
+                print("error: \(error)")
+                exit(1)
+            }
+        case "sync":
+            do {
+                try await SyncBenchmark(count: max(events ?? 100_000, 1000), directory: dir, pageSize: pageSize).run()
             } catch {
                 print("error: \(error)")
                 exit(1)

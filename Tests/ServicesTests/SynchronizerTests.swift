@@ -23,11 +23,11 @@ struct SynchronizerTests {
         deinit { try? FileManager.default.removeItem(atPath: path) }
     }
 
-    func settings(pageSize: Int = 100, readTimeout: Duration = .seconds(5)) -> SynchronizerSettings {
+    func settings(pageSize: Int = 100, readTimeout: Duration = .seconds(30)) -> SynchronizerSettings {
         var s = SynchronizerSettings()
         s.endLag = 0
         s.batchSize = 300
-        s.connection = ConnectionOptions(connectTimeout: .seconds(5), readTimeout: readTimeout)
+        s.connection = ConnectionOptions(connectTimeout: .seconds(20), readTimeout: readTimeout)
         s.stream = StreamOptions(pageSize: pageSize, authKey: SecretKey.generate())
         return s
     }
@@ -89,7 +89,7 @@ struct SynchronizerTests {
             defer { Task { await relay.stop() } }
             let workspace = Workspace()
             do {
-                let (first, archive) = try await cycle(workspace, relays: [relay], settings: settings(readTimeout: .milliseconds(500)))
+                let (first, archive) = try await cycle(workspace, relays: [relay], settings: settings(readTimeout: .milliseconds(1500)))
                 #expect(first.relaysFailed == 1, "\(knob)")
                 // Every event at or before the cursor is archived; none after it.
                 let cursor = try archive.state(service: Synchronizer.service)["cursor:\(relay.url.url)"].flatMap { Int64($0) }

@@ -28,29 +28,26 @@ struct RelayConnectionTests {
     }
 
     @Test func refusedConnection() async throws {
-        // Bind, learn a free port, close it: nothing listens there now.
-        let (server, port) = try await silentServer()
-        try await server.close()
-        let url = try RelayURL("ws://127.0.0.1:\(port)", allowLoopback: true)
-        #expect(await code(url, options) == .connectFailed)
+        // Port 1 (tcpmux) is privileged and unused here: the connection is refused.
+        let url = try RelayURL("ws://127.0.0.1:1", allowLoopback: true)
+        // A generous deadline: refusal is immediate, however loaded the machine.
+        #expect(await code(url, ConnectionOptions(connectTimeout: .seconds(30))) == .connectFailed)
     }
 
     @Test func relayThatNeverAnswersTheUpgradeTimesOut() async throws {
         let (server, port) = try await silentServer()
         defer { server.close(promise: nil) }
         let url = try RelayURL("ws://127.0.0.1:\(port)", allowLoopback: true)
-        let started = ContinuousClock.now
+        // The deadline covers the upgrade, not only TCP: without it this would wait forever.
         #expect(await code(url, options) == .connectTimeout)
-        #expect(ContinuousClock.now - started < .seconds(10), "bounded by the connect timeout")
     }
 
     @Test func tlsToAPlainServerFails() async throws {
         let relay = try await TestRelay()
         defer { Task { await relay.stop() } }
         let url = try RelayURL("wss://127.0.0.1:\(relay.port)", allowLoopback: true)
-        let code = await code(url, options)
-        #expect(code == .tlsFailed || code == .connectFailed || code == .closed)
-        #expect(code != nil)
+        let code = await code(url, ConnectionOptions(connectTimeout: .seconds(20), readTimeout: .seconds(20)))
+        #expect(code == .tlsFailed || code == .closed, "\(String(describing: code))")
     }
 
     @Test func messagesFlowBothWays() async throws {

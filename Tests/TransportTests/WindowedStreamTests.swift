@@ -17,7 +17,8 @@ struct WindowedStreamTests {
     func expectComplete(_ result: StreamFixtures.Result, _ expected: [Event], sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(result.error == nil, "stream failed: \(String(describing: result.error))", sourceLocation: sourceLocation)
         #expect(result.events.count == expected.count, sourceLocation: sourceLocation)
-        #expect(result.events.map(\.id) == StreamFixtures.ascending(expected).map(\.id), "not the expected events in order", sourceLocation: sourceLocation)
+        let inOrder = result.events.map(\.id) == StreamFixtures.ascending(expected).map(\.id)
+        #expect(inOrder, "not the expected events in ascending order", sourceLocation: sourceLocation)
     }
 
     @Test func wellBehavedRelayGivesEveryEventOnceInOrder() async throws {
@@ -131,7 +132,7 @@ struct WindowedStreamTests {
         let relay = try await relay(corpus) { $0.oversizedEvery = 500; $0.oversizedBytes = 2 << 20 }
         defer { Task { await relay.stop() } }
         let result = await StreamFixtures.stream(
-            relay, connection: ConnectionOptions(connectTimeout: .seconds(5), readTimeout: .seconds(5), maxMessageBytes: 1 << 20))
+            relay, connection: ConnectionOptions(connectTimeout: .seconds(20), readTimeout: .seconds(30), maxMessageBytes: 1 << 20))
         let error = try #require(result.error as? TransportError)
         #expect(error.code == .messageTooLarge, "\(error)")
         // What was delivered before the failure is a correct prefix.
@@ -142,7 +143,7 @@ struct WindowedStreamTests {
         let relay = try await relay(corpus) { $0.stallAfter = 150; $0.misbehavingConnections = 1 }
         defer { Task { await relay.stop() } }
         let first = await StreamFixtures.stream(
-            relay, connection: ConnectionOptions(connectTimeout: .seconds(5), readTimeout: .milliseconds(500)))
+            relay, connection: ConnectionOptions(connectTimeout: .seconds(20), readTimeout: .milliseconds(1500)))
         #expect((first.error as? TransportError)?.code == .readTimeout)
         let sorted = StreamFixtures.ascending(corpus)
         #expect(first.events.map(\.id) == sorted.prefix(first.events.count).map(\.id))

@@ -97,7 +97,7 @@ struct CLITests {
     }
 
     @Test(arguments: [
-        ["serve", "--data", "/tmp/brotr-cli-test"], ["run", "synchronizer", "--once", "--data", "/tmp/brotr-cli-test"],
+        ["serve", "--data", "/tmp/brotr-cli-test"], ["run", "finder", "--once", "--data", "/tmp/brotr-cli-test"],
         ["relays", "list", "--data", "/tmp/brotr-cli-test", "--candidates"],
     ])
     func unimplementedCommandsSaySoAndFail(_ arguments: [String]) throws {

@@ -62,7 +62,7 @@ public final class RelayConnection {
     public func receive() async throws -> Received {
         while true {
             let next: WebSocketFrame?
-            do { next = try await inbound.next() } catch { throw Self.transportError(error) }
+            do { next = try await inbound.next() } catch { throw Self.transportError(errors.error ?? error) }
             guard let frame = next else {
                 throw errors.error.map(Self.transportError) ?? TransportError(.closed, "the relay closed the connection")
             }
@@ -90,7 +90,7 @@ public final class RelayConnection {
     }
 
     private func write(_ frame: WebSocketFrame) async throws {
-        do { try await outbound.write(frame) } catch { throw Self.transportError(error) }
+        do { try await outbound.write(frame) } catch { throw Self.transportError(errors.error ?? error) }
     }
 
     static func transportError(_ error: any Error) -> TransportError {
@@ -102,6 +102,8 @@ public final class RelayConnection {
         case let error as NIOSSLError: return TransportError(.tlsFailed, "\(error)")
         case let error as BoringSSLError: return TransportError(.tlsFailed, "\(error)")
         case let error as IOError: return TransportError(.closed, "connection error: \(error)")
+        case ChannelError.ioOnClosedChannel, ChannelError.alreadyClosed, ChannelError.eof:
+            return TransportError(.closed, "the connection is closed")
         case is CancellationError: return TransportError(.closed, "cancelled")
         default: return TransportError(.protocolError, "\(error)")
         }
