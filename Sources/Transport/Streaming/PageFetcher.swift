@@ -108,7 +108,7 @@ final class PageFetcher {
         guard seen.insert(event.id).inserted else { statistics.duplicate += 1; return }
         if !verified.contains(event.id) {
             guard (try? event.verify()) != nil else { statistics.invalid += 1; return }
-            if verified.count >= 200_000 { verified.removeAll(keepingCapacity: true) }
+            if verified.count >= 20_000 { verified.removeAll(keepingCapacity: true) }  // ~1 MB per stream
             verified.insert(event.id)
         }
         page.events.append(event)
