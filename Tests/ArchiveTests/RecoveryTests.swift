@@ -126,6 +126,19 @@ struct RecoveryTests {
         }
     }
 
+    /// Four acknowledged batches in one active segment, then a byte flipped in its first
+    /// frame: damage with acknowledged frames after it. Returns the segment, its size and
+    /// its frames.
+    static func damageFirstFrameOfActiveSegment(_ tmp: TempDirectory) async throws -> (path: String, size: Int64, frames: [(id: Int64, segment: Int64, offset: Int64, length: Int64)]) {
+        _ = try await populate(tmp.data, batches: 4, perBatch: 40)
+        let path = try activeSegment(tmp.data)
+        let frames = try await withArchive(tmp.data, mode: .readOnly) { (archive: Archive) async throws in try archive.frameRows() }
+        try #require(frames.count >= 3)
+        let size = try Files.size(path)
+        try Files.flip(path, at: frames[0].offset + frames[0].length / 2)
+        return (path, size, frames)
+    }
+
     /// Damage inside the active segment, with acknowledged frames after it, is not a torn
     /// write: cutting there would throw those frames away. The open must stop, naming the
     /// file and offset (as Recovery's own documentation says), and leave the file alone.
@@ -133,12 +146,7 @@ struct RecoveryTests {
     @Test func damageInsideTheActiveSegmentIsNotCutAsATornTail() async throws {
         let tmp = try TempDirectory()
         defer { tmp.remove() }
-        _ = try await Self.populate(tmp.data, batches: 4, perBatch: 40)
-        let path = try Self.activeSegment(tmp.data)
-        let frames = try await withArchive(tmp.data, mode: .readOnly) { (archive: Archive) async throws in try archive.frameRows() }
-        try #require(frames.count >= 3)
-        let size = try Files.size(path)
-        try Files.flip(path, at: frames[0].offset + frames[0].length / 2)
+        let (path, size, frames) = try await Self.damageFirstFrameOfActiveSegment(tmp)
         Files.removeIndex(tmp.data)
         let error = #expect(throws: ArchiveError.self) { _ = try Archive.open(tmp.data) }
         #expect(error?.code == .corrupt)
@@ -152,12 +160,7 @@ struct RecoveryTests {
     @Test func reindexDoesNotTurnDamageInTheActiveSegmentIntoATornTail() async throws {
         let tmp = try TempDirectory()
         defer { tmp.remove() }
-        _ = try await Self.populate(tmp.data, batches: 4, perBatch: 40)
-        let path = try Self.activeSegment(tmp.data)
-        let frames = try await withArchive(tmp.data, mode: .readOnly) { (archive: Archive) async throws in try archive.frameRows() }
-        try #require(frames.count >= 3)
-        let size = try Files.size(path)
-        try Files.flip(path, at: frames[0].offset + frames[0].length / 2)
+        let (path, size, _) = try await Self.damageFirstFrameOfActiveSegment(tmp)
         let summary = try? Archive.reindex(tmp.data)
         #expect(summary == nil || summary?.tornTailBytes == 0, "reindex called \(summary?.tornTailBytes ?? 0) bytes of acknowledged frames a torn tail")
         _ = try? Archive.open(tmp.data)

@@ -5,6 +5,16 @@ import Nostr
 import Transport
 
 extension Synchronizer {
+    /// How one relay's sync ended.
+    enum Outcome: String {
+        /// Reached the end time.
+        case synced
+        /// Stopped by the time budget; the next cycle continues.
+        case partial
+        /// A connection, protocol or archive failure; finished windows are kept.
+        case failed
+    }
+
     /// Syncs one relay from its cursor to `end`. Never throws: a failure is counted, and
     /// the windows finished before it are kept.
     nonisolated func sync(_ relay: RelayURL, cursor: Int64?, quirks: RelayQuirks, end: Int64) async -> SynchronizerReport {
@@ -19,7 +29,7 @@ extension Synchronizer {
         var pending: [Event] = []
         var through: Int64?
         var learned = quirks
-        var outcome = "synced"
+        var outcome = Outcome.synced
         do {
             try await RelayConnection.withConnection(to: relay, options: connectionOptions) { connection in
                 let stream = try WindowedStream(
@@ -36,32 +46,31 @@ extension Synchronizer {
                         try await flush(&pending, relay: relay, through: through, quirks: stream.quirks, into: &report)
                     }
                     if ContinuousClock.now >= deadline, window.through < end {
-                        outcome = "partial"
+                        outcome = .partial
                         break
                     }
                 }
             }
         } catch {
-            outcome = "failed"
+            outcome = .failed
             report.failures[relay.url] = "\(error)"
         }
         // Windows finished before a failure are complete: keep them.
         do {
             try await flush(&pending, relay: relay, through: through, quirks: learned, into: &report, force: true)
         } catch {
-            outcome = "failed"
+            outcome = .failed
             report.failures[relay.url] = "archive write failed: \(error)"
         }
-        report.eventsInvalid = report.stream.invalid
         switch outcome {
-        case "synced": report.relaysSynced = 1
-        case "partial": report.relaysPartial = 1
-        default: report.relaysFailed = 1
+        case .synced: report.relaysSynced = 1
+        case .partial: report.relaysPartial = 1
+        case .failed: report.relaysFailed = 1
         }
         logger.info(
             "relay synced",
             metadata: [
-                "relay": "\(relay.url)", "outcome": "\(outcome)", "new": "\(report.eventsNew)",
+                "relay": "\(relay.url)", "outcome": "\(outcome.rawValue)", "new": "\(report.eventsNew)",
                 "duplicate": "\(report.eventsDuplicate)", "invalid": "\(report.stream.invalid)",
                 "requests": "\(report.stream.requests)", "through": "\(through.map(String.init) ?? "-")",
                 "error": "\(report.failures[relay.url] ?? "")",

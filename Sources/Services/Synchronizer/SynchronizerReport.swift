@@ -12,12 +12,12 @@ public struct SynchronizerReport: Sendable {
     public var eventsNew = 0
     /// Events already archived (an observation at this relay was still recorded).
     public var eventsDuplicate = 0
-    /// Events dropped: bad id or signature.
-    public var eventsInvalid = 0
     /// WebSocket payload bytes received.
     public var bytesReceived = 0
     /// Stream counts summed over relays.
     public var stream = StreamStatistics()
+    /// Events dropped: bad id or signature.
+    public var eventsInvalid: Int { stream.invalid }
     /// Failures, by relay URL.
     public var failures: [String: String] = [:]
 
@@ -29,7 +29,6 @@ public struct SynchronizerReport: Sendable {
         relaysPartial += other.relaysPartial
         eventsNew += other.eventsNew
         eventsDuplicate += other.eventsDuplicate
-        eventsInvalid += other.eventsInvalid
         bytesReceived += other.bytesReceived
         stream.add(other.stream)
         failures.merge(other.failures) { a, _ in a }

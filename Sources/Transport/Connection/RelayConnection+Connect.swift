@@ -21,10 +21,8 @@ extension RelayConnection {
         // SNI carries names only; an IP literal host gets none.
         let sniName = url.host.contains(":") || url.host.allSatisfy({ $0.isNumber || $0 == "." }) ? nil : url.host
         let target = (host: options.proxy?.host ?? url.host, port: options.proxy?.port ?? port)
-        let timeout = TimeAmount.nanoseconds(Int64(options.connectTimeout.components.seconds) * 1_000_000_000
-            + options.connectTimeout.components.attoseconds / 1_000_000_000)
-        let readTimeout = TimeAmount.nanoseconds(Int64(options.readTimeout.components.seconds) * 1_000_000_000
-            + options.readTimeout.components.attoseconds / 1_000_000_000)
+        let timeout = TimeAmount(options.connectTimeout)
+        let readTimeout = TimeAmount(options.readTimeout)
         let hostHeader = (url.host.contains(":") ? "[\(url.host)]" : url.host) + (url.port.map { ":\($0)" } ?? "")
         let maxMessage = options.maxMessageBytes
         let started = ContinuousClock.now
@@ -94,5 +92,13 @@ extension RelayConnection {
         case let error as SOCKSError.ConnectionFailed: return TransportError(.connectFailed, "the proxy could not connect: \(error)")
         default: return TransportError(.connectFailed, "\(error)")
         }
+    }
+}
+
+extension TimeAmount {
+    /// NIO's form of a Swift duration, to the nanosecond.
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 }

@@ -33,10 +33,12 @@ final class PageFetcher {
     }
 
     /// Fetches the events of `filters` in `[since, until]`, asking for `limit` per filter.
-    func fetch(_ filters: [Filter], since: Int64, until: Int64, limit: Int) async throws -> Page {
+    /// - Parameter exactUntil: send `until` as it is even while the relay's reading of it is
+    ///   unknown (the probe that learns it).
+    func fetch(_ filters: [Filter], since: Int64, until: Int64, limit: Int, exactUntil: Bool = false) async throws -> Page {
         // Unless the relay is known to treat until inclusively, ask one second more and
         // filter locally: correct either way.
-        let sentUntil = quirks.untilExclusive == false ? until : until + 1
+        let sentUntil = exactUntil || quirks.untilExclusive == false ? until : until + 1
         let windowed = try filters.map { try $0.with(since: since, until: until, limit: nil) }
         let sent = try filters.map { try $0.with(since: since, until: sentUntil, limit: limit) }
         var authRetries = 0

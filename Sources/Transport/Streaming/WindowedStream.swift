@@ -64,9 +64,8 @@ public final class WindowedStream {
                     complete = false
                 }
             } else if !complete, lower == upper {
-                // One second: ask for all of it at once.
-                let whole = try await fetcher.fetch(filters, since: lower, until: upper, limit: max(fetcher.options.maxEventsPerFetch - 1, pageSize))
-                if whole.flooded || whole.raw >= (fetcher.quirks.pageCap ?? .max) { fetcher.statistics.truncatedSeconds += 1 }
+                let (whole, cut) = try await fetchWholeSecond(lower)
+                if cut { fetcher.statistics.truncatedSeconds += 1 }
                 page = whole
                 complete = true
             } else if !complete, !page.flooded, !fetcher.quirks.unordered, let extra = try await boundaryCheck(page, lower: lower) {
@@ -93,8 +92,8 @@ public final class WindowedStream {
     /// the page is thereby shown complete, nil when it is not.
     private func boundaryCheck(_ page: PageFetcher.Page, lower: Int64) async throws -> [Event]? {
         guard let oldest = page.oldest else { return [] }
-        let boundary = try await fetcher.fetch(filters, since: oldest, until: oldest, limit: max(fetcher.options.maxEventsPerFetch - 1, pageSize))
-        if boundary.flooded || boundary.raw >= (fetcher.quirks.pageCap ?? .max) { return nil }
+        let (boundary, cut) = try await fetchWholeSecond(oldest)
+        if cut { return nil }
         if oldest > lower {
             let probe = try await fetcher.fetch(filters, since: lower, until: oldest - 1, limit: 1)
             if probe.raw > 0 { return nil }
@@ -103,16 +102,18 @@ public final class WindowedStream {
         return boundary.events.filter { !have.contains($0.id) }
     }
 
+    /// Every event of one second, asked for at once; `cut` when the relay's cap or the flood
+    /// limit may have cut the answer.
+    private func fetchWholeSecond(_ second: Int64) async throws -> (page: PageFetcher.Page, cut: Bool) {
+        let page = try await fetcher.fetch(filters, since: second, until: second, limit: max(fetcher.options.maxEventsPerFetch - 1, pageSize))
+        return (page, page.flooded || page.raw >= (fetcher.quirks.pageCap ?? .max))
+    }
+
     /// The first time a page holds an event, asks for that event's second alone with an
     /// exact `until`: a relay that returns nothing treats `until` as exclusive.
     private func learnUntilSemantics(from page: PageFetcher.Page) async throws {
         guard fetcher.quirks.untilExclusive == nil, let newest = page.events.map(\.createdAt).max() else { return }
-        var probing = fetcher.quirks
-        probing.untilExclusive = false
-        let saved = fetcher.quirks
-        fetcher.quirks = probing
-        let probe = try await fetcher.fetch(filters, since: newest, until: newest, limit: 1)
-        fetcher.quirks = saved
+        let probe = try await fetcher.fetch(filters, since: newest, until: newest, limit: 1, exactUntil: true)
         fetcher.quirks.untilExclusive = probe.raw == 0
     }
 
