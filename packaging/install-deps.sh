@@ -40,6 +40,23 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+# Third-party relays for the tests, unmodified from PyPI, in a virtualenv of the checkout
+# (.testbed/venv): nostr-relay 1.14 and nostr-sdk 0.45.1 (rust-nostr's LocalRelay).
+# tools/testbed/relay.py runs them on 127.0.0.1.
+if [ "${1:-}" = "--test" ]; then
+  root="$(cd "$(dirname "$0")/.." && pwd)"
+  venv="$root/.testbed/venv"
+  want="nostr-relay==1.14 nostr-sdk==0.45.1"
+  check='import importlib.metadata as m, sys; sys.exit(m.version("nostr-relay") != "1.14" or m.version("nostr-sdk") != "0.45.1")'
+  if ! "$venv/bin/python" -c "$check" 2>/dev/null; then
+    echo "install-deps: installing $want into $venv"
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check $want
+    "$venv/bin/python" -c "$check"
+  fi
+fi
+
 if ! command -v swift >/dev/null 2>&1; then
   echo "install-deps: no 'swift' on PATH. Install the Swift 6 toolchain from https://www.swift.org/install/linux/" >&2
   exit 1

@@ -104,11 +104,7 @@ struct ArchiveCLITests {
     }
 
     /// Milliseconds on a monotonic clock.
-    static func now() -> Int {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Int(ts.tv_sec) * 1000 + Int(ts.tv_nsec) / 1_000_000
-    }
+    static func now() -> Int { ChildProcess.now() }
 
     /// Polls `condition` every 20 ms for up to `milliseconds`.
     static func wait(upTo milliseconds: Int, for condition: () -> Bool) -> Bool {
@@ -127,85 +123,7 @@ struct ArchiveCLITests {
     }
 
     /// A running brotr whose standard output is read as it comes.
-    final class Child {
-        let process = Process()
-        let input = Pipe()
-        private let output = Pipe()
-        private(set) var stdout: [UInt8] = []
-        private(set) var sawEOF = false
-        let stderrFile: URL
-
-        init(_ arguments: [String], stderrFile: URL, keepStdinOpen: Bool = false) throws {
-            self.stderrFile = stderrFile
-            _ = FileManager.default.createFile(atPath: stderrFile.path, contents: nil)
-            process.executableURL = CLITests.binary
-            process.arguments = arguments
-            process.standardOutput = output
-            process.standardError = try FileHandle(forWritingTo: stderrFile)
-            process.standardInput = keepStdinOpen ? input : FileHandle.nullDevice
-            try process.run()
-        }
-
-        var pid: Int32 { process.processIdentifier }
-
-        /// Reads standard output until `stop` holds, EOF, or `milliseconds` pass. Returns
-        /// true if `stop` held.
-        @discardableResult
-        func read(forUpTo milliseconds: Int, until stop: (Child) -> Bool = { _ in false }) -> Bool {
-            let deadline = ArchiveCLITests.now() + milliseconds
-            let fd = output.fileHandleForReading.fileDescriptor
-            var chunk = [UInt8](repeating: 0, count: 1 << 16)
-            while !sawEOF {
-                if stop(self) { return true }
-                let remaining = deadline - ArchiveCLITests.now()
-                if remaining <= 0 { return false }
-                var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-                let ready = poll(&poller, 1, Int32(min(remaining, 50)))
-                if ready < 0 && errno == EINTR { continue }
-                guard ready > 0 else { continue }
-                let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-                if n > 0 {
-                    stdout += chunk[0..<n]
-                } else if n == 0 || errno != EINTR {
-                    sawEOF = true
-                }
-            }
-            return stop(self)
-        }
-
-        /// SIGKILL, if it still runs.
-        func kill() {
-            if process.isRunning { _ = Glibc.kill(process.processIdentifier, SIGKILL) }
-        }
-
-        /// Reads what is left of standard output and reaps the process.
-        @discardableResult
-        func finish() -> Int32 {
-            if !sawEOF {
-                stdout += output.fileHandleForReading.readDataToEndOfFile()
-                sawEOF = true
-            }
-            process.waitUntilExit()
-            return process.terminationStatus
-        }
-
-        /// Whole lines of standard output so far (a last line without its newline is left out).
-        var completeLines: [String] {
-            var lines = String(decoding: stdout, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-            lines.removeLast()  // the text after the last newline: empty or incomplete
-            return lines
-        }
-
-        var acks: [Ack] {
-            completeLines.compactMap { line in
-                let parts = line.split(separator: " ")
-                guard parts.count == 3, parts[0] == "ack", let n = Int(parts[1]), parts[2].count == 64 else { return nil }
-                return Ack(count: n, id: String(parts[2]))
-            }
-        }
-
-        var stderr: String { (try? String(contentsOf: stderrFile, encoding: .utf8)) ?? "" }
-    }
+    typealias Child = ChildProcess
 
     /// Small, quick events, distinct per seed.
     static func events(_ count: Int, seed: UInt64) -> [Event] {
@@ -715,5 +633,20 @@ enum CLICorpus {
         }
         let parts = chunks.withLock { have in (0..<needed).map { have[$0] ?? [] } }
         return Array(parts.joined().prefix(count))
+    }
+}
+
+extension ChildProcess {
+    convenience init(_ arguments: [String], stderrFile: URL, keepStdinOpen: Bool = false) throws {
+        try self.init(CLITests.binary, arguments, stderrFile: stderrFile, keepStdinOpen: keepStdinOpen)
+    }
+
+    /// The `ack <n> <id>` lines printed so far.
+    var acks: [ArchiveCLITests.Ack] {
+        completeLines.compactMap { line in
+            let parts = line.split(separator: " ")
+            guard parts.count == 3, parts[0] == "ack", let n = Int(parts[1]), parts[2].count == 64 else { return nil }
+            return ArchiveCLITests.Ack(count: n, id: String(parts[2]))
+        }
     }
 }

@@ -23,6 +23,7 @@ public final class WindowedStream {
     private let until: Int64
     /// The first second not yet delivered.
     private var since: Int64
+    private var started = false
     /// Upper bounds of the windows still to do, innermost last.
     private var bounds: [Int64]
 
@@ -51,6 +52,8 @@ public final class WindowedStream {
     public func next() async throws -> Window? {
         while let upper = bounds.last {
             let lower = since
+            let first = !started
+            started = true
             var page = try await fetcher.fetch(filters, since: lower, until: upper, limit: pageSize)
             try await learnUntilSemantics(from: page)
             var complete = page.raw < pageSize && !page.flooded
@@ -74,7 +77,16 @@ public final class WindowedStream {
             }
             guard complete else {
                 fetcher.statistics.splits += 1
-                bounds.append(lower + (upper - lower) / 2)
+                if first, let oldest = page.oldest, let newest = page.events.map(\.createdAt).max() {
+                    // The relay's history may start long after `since` (a first sync from 0):
+                    // find its oldest second with one-event probes instead of halving down to
+                    // it a full page at a time, and start with a window sized by the page.
+                    since = try await oldestSecond(from: lower, to: oldest)
+                    let span = max(1, (newest - oldest + 1) * Int64(max(1, pageSize / 2)) / Int64(max(1, page.raw)))
+                    if since + span - 1 < upper { bounds.append(since + span - 1) }
+                } else {
+                    bounds.append(lower + (upper - lower) / 2)
+                }
                 continue
             }
             bounds.removeLast()
@@ -85,6 +97,18 @@ public final class WindowedStream {
             return Window(events: events, through: upper)
         }
         return nil
+    }
+
+    /// The oldest second in `[lower, upper]` that holds an event, by bisection with
+    /// one-event probes; `upper` is known to hold one.
+    private func oldestSecond(from lower: Int64, to upper: Int64) async throws -> Int64 {
+        var (low, high) = (lower, upper)
+        while low < high {
+            let mid = low + (high - low) / 2
+            let probe = try await fetcher.fetch(filters, since: low, until: mid, limit: 1)
+            if probe.raw > 0 { high = mid } else { low = mid + 1 }
+        }
+        return low
     }
 
     /// For a page whose oldest second is `m`: fetches all of second `m` and probes for
