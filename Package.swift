@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     ],
     targets: [
         // C libraries from the system (packaging/install-deps.sh installs them).
@@ -77,7 +79,10 @@ let package = Package(
         // Layer 3: the pipeline stages.
         .target(
             name: "Services",
-            dependencies: ["Nostr", "Archive", "Transport", "Probes", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Nostr", "Archive", "Transport", "Probes", .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strictSettings),
 
         // Layer 4: the executable: CLI, configuration, logging, wiring.
@@ -88,6 +93,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: strictSettings),
 
@@ -132,11 +140,12 @@ let package = Package(
             dependencies: [
                 "Services", "Archive", "Transport", "Nostr", "BrotrTestSupport",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings),
         .testTarget(
             name: "brotrTests",
-            dependencies: ["brotr", "Archive", "Nostr", "BrotrTestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["brotr", "Archive", "Nostr", "Services", "BrotrTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings),
     ]
 )

@@ -97,8 +97,7 @@ struct CLITests {
     }
 
     @Test(arguments: [
-        ["serve", "--data", "/tmp/brotr-cli-test"], ["run", "finder", "--once", "--data", "/tmp/brotr-cli-test"],
-        ["relays", "list", "--data", "/tmp/brotr-cli-test", "--candidates"],
+        ["run", "monitor", "--once", "--data", "/tmp/brotr-cli-test"], ["run", "refresher", "--data", "/tmp/brotr-cli-test"],
     ])
     func unimplementedCommandsSaySoAndFail(_ arguments: [String]) throws {
         let result = try Self.run(arguments)

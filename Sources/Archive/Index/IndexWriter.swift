@@ -115,8 +115,13 @@ struct IndexWriter {
     }
 
     func setServiceState(_ update: ServiceStateUpdate) throws {
-        try db.cachedStatement(sql: "INSERT OR REPLACE INTO service_state (service, key, value, updated_at) VALUES (?, ?, ?, ?)")
-            .execute(arguments: [update.service, update.key, update.value, update.updatedAt])
+        if let value = update.value {
+            try db.cachedStatement(sql: "INSERT OR REPLACE INTO service_state (service, key, value, updated_at) VALUES (?, ?, ?, ?)")
+                .execute(arguments: [update.service, update.key, value, update.updatedAt])
+        } else {
+            try db.cachedStatement(sql: "DELETE FROM service_state WHERE service = ? AND key = ?")
+                .execute(arguments: [update.service, update.key])
+        }
     }
 }
 

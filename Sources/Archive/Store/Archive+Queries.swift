@@ -215,3 +215,24 @@ extension Archive {
         }
     }
 }
+
+extension Archive {
+    /// Up to `limit` events archived after index position `position`, in archive order,
+    /// each with its position: a reader that keeps the last position it saw (the Finder)
+    /// resumes there and sees every event archived since, whatever its created_at.
+    ///
+    /// Positions follow segment order; `brotr reindex` assigns the same order again.
+    public func events(after position: Int64, limit: Int) throws -> [(position: Int64, event: Event)] {
+        try Archive.wrap {
+            try pool.read { db in
+                let rows = try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT e.rowid AS position, e.frame, e.pos, e.created_at, f.segment, f.offset, f.length
+                        FROM event e JOIN frame f ON f.id = e.frame WHERE e.rowid > ? ORDER BY e.rowid LIMIT ?
+                        """, arguments: [position, max(0, limit)])
+                return try rows.map { (position: $0["position"], event: try read(EventLocation($0))) }
+            }
+        }
+    }
+}

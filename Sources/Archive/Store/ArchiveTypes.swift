@@ -20,10 +20,11 @@ public struct ArchiveConfiguration: Sendable {
 public struct ServiceStateUpdate: Sendable, Hashable {
     public var service: String
     public var key: String
-    public var value: String
+    /// The new value; nil removes the key.
+    public var value: String?
     public var updatedAt: Int64
 
-    public init(service: String, key: String, value: String, updatedAt: Int64) {
+    public init(service: String, key: String, value: String?, updatedAt: Int64) {
         self.service = service
         self.key = key
         self.value = value

@@ -17,6 +17,10 @@ public actor ArchiveWriter {
     /// does not, so writing on would bury them. Reopening the archive recovers.
     private var poisoned: ArchiveError?
 
+    /// False once a failed batch left the segment ahead of the index: writing stops until
+    /// the archive is reopened (recovery). Health checks report it.
+    public var isWritable: Bool { poisoned == nil }
+
     init(pool: DatabasePool, segments: SegmentWriter) {
         self.pool = pool
         self.segments = segments
@@ -111,10 +115,11 @@ public actor ArchiveWriter {
     }
 
     /// Records relays as known (a relay record each, durable before it is indexed).
-    /// Relays already known are skipped.
+    /// Relays already known are skipped. `stateUpdates` commit in the same transaction
+    /// (a validator removes the candidates it promotes), even when no relay is new.
     /// - Returns: the relays that were new.
     @discardableResult
-    public func addRelays(_ relays: [RelayURL], discoveredAt: Int64) throws -> [RelayURL] {
+    public func addRelays(_ relays: [RelayURL], discoveredAt: Int64, stateUpdates: [ServiceStateUpdate] = []) throws -> [RelayURL] {
         try guarded {
             let fresh = try pool.read { db in
                 let index = IndexWriter(db: db, caches: caches)
@@ -124,8 +129,8 @@ public actor ArchiveWriter {
                     return try index.relayID(relay.url) == nil
                 }
             }
-            guard !fresh.isEmpty else { return [] }
-            try persist(fresh.map { .relay(url: $0.url, network: $0.network, discoveredAt: discoveredAt) })
+            guard !fresh.isEmpty || !stateUpdates.isEmpty else { return [] }
+            try persist(fresh.map { .relay(url: $0.url, network: $0.network, discoveredAt: discoveredAt) }, stateUpdates: stateUpdates)
             return fresh
         }
     }

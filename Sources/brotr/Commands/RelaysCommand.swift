@@ -1,5 +1,6 @@
 import ArgumentParser
 import Archive
+import Services
 import Glibc
 import Nostr
 
@@ -52,9 +53,15 @@ struct RelaysListCommand: AsyncParsableCommand {
 
     func run() async throws {
         _ = try options.load(data: data.directory)
-        // Candidates live in the validator's state, which arrives with the validator stage.
-        if candidates { throw NotImplemented.fail("relays list --candidates") }
-        for relay in try Archive.open(data.directory, mode: .readOnly).relays() {
+        let archive = try Archive.open(data.directory, mode: .readOnly)
+        if candidates {
+            // url, failures, last attempt (unix seconds, "-" when never tried)
+            for candidate in try CandidateStore(archive: archive).all().sorted(by: { $0.url < $1.url }) {
+                print("\(candidate.url)\t\(candidate.failures)\t\(candidate.lastAttempt.map(String.init) ?? "-")")
+            }
+            return
+        }
+        for relay in try archive.relays() {
             print("\(relay.url)\t\(relay.network)\t\(relay.discoveredAt)")
         }
     }

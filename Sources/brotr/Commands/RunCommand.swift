@@ -4,7 +4,7 @@ import Logging
 import Services
 import Transport
 
-/// `brotr run STAGE --once`: one cycle of one stage.
+/// `brotr run STAGE [--once]`: one stage by itself, for one cycle or until stopped.
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run", abstract: "Run one pipeline stage by itself (with --once: a single cycle).",
@@ -28,17 +28,52 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = try options.load(data: data.directory, network: network)
-        guard once, Stage(rawValue: stage) == .synchronizer else { throw NotImplemented.fail("run \(stage)\(once ? " --once" : "")") }
+        guard let stage = Stage(rawValue: stage), StageFactory.available.contains(stage) else {
+            throw NotImplemented.fail("run \(self.stage)\(once ? " --once" : "")")
+        }
         let archive = try Archive.open(data.directory, configuration: config.archive.configuration)
-        let synchronizer = try Synchronizer(
-            archive: archive, settings: try config.synchronizer.settings(allowLoopback: config.network.allowLoopback),
-            allowLoopback: config.network.allowLoopback, logger: Logger(label: "brotr.synchronizer"))
-        let report = try await synchronizer.runCycle()
-        print(
-            "relays synced \(report.relaysSynced), failed \(report.relaysFailed), partial \(report.relaysPartial); "
-                + "events new \(report.eventsNew), duplicate \(report.eventsDuplicate), invalid \(report.eventsInvalid); "
-                + "bytes received \(report.bytesReceived); requests \(report.stream.requests)")
-        for (relay, failure) in report.failures.sorted(by: { $0.key < $1.key }) { print("failed\t\(relay)\t\(failure)") }
-        if report.relaysFailed > 0 { throw ExitCode(2) }
+        guard once else {
+            // Until SIGTERM/SIGINT, at the stage's interval, even when the config disables it.
+            var config = config
+            config.enable(stage)
+            return try await ServeRuntime.run([stage], archive: archive, config: config, http: false)
+        }
+        guard let made = try StageFactory.make(stage, archive: archive, config: config) else { throw NotImplemented.fail("run \(stage.rawValue) --once") }
+        switch made.stage {
+        case let synchronizer as Synchronizer:
+            let report = try await synchronizer.runCycle()
+            print(
+                "relays synced \(report.relaysSynced), failed \(report.relaysFailed), partial \(report.relaysPartial); "
+                    + "events new \(report.eventsNew), duplicate \(report.eventsDuplicate), invalid \(report.eventsInvalid); "
+                    + "bytes received \(report.bytesReceived); requests \(report.stream.requests)")
+            for (relay, failure) in report.failures.sorted(by: { $0.key < $1.key }) { print("failed\t\(relay)\t\(failure)") }
+            if report.relaysFailed > 0 { throw ExitCode(2) }
+        case let seeder as Seeder:
+            let report = try await seeder.runCycle()
+            print(report.seeded ? "seeded: \(report.added) added, \(report.rejected.count) lines rejected" : "already seeded: the archive has relays or candidates")
+            for line in report.rejected { print("rejected\tline \(line.line)\t\(line.text)\t\(line.reason)") }
+        case let finder as Finder:
+            let report = try await finder.runCycle()
+            print("events scanned \(report.eventsScanned), relay URLs found \(report.urlsFound), candidates added \(report.candidatesAdded); position \(report.position)")
+        case let validator as Validator:
+            let report = try await validator.runCycle()
+            print("candidates checked \(report.checked), promoted \(report.promoted), failed \(report.failed), dropped \(report.dropped); remaining \(report.remaining)")
+        default:
+            let figures = try await made.stage.cycle()
+            print((figures.gauges.merging(figures.counters) { a, _ in a }).sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        }
+    }
+}
+
+extension BrotrConfig {
+    /// Turns `stage` on (for `brotr run STAGE`, which runs what it is asked to).
+    mutating func enable(_ stage: Stage) {
+        switch stage {
+        case .seeder: seeder.enabled = true
+        case .finder: finder.enabled = true
+        case .validator: validator.enabled = true
+        case .synchronizer: synchronizer.enabled = true
+        case .monitor, .refresher, .api, .dvm: break
+        }
     }
 }

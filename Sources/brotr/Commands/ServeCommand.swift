@@ -1,26 +1,27 @@
 import ArgumentParser
 import Archive
 import Logging
+import Services
 
 /// `brotr serve`: every enabled stage, as actors, in one process.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "serve", abstract: "Run every enabled pipeline stage and the HTTP server in one process.")
+        commandName: "serve", abstract: "Run every enabled pipeline stage and the HTTP server in one process.",
+        discussion: "Stops cleanly on SIGTERM or SIGINT (exit 0) after at most runtime.shutdown_grace.")
 
     @OptionGroup var data: DataOptions
     @OptionGroup var options: ConfigOptions
     @OptionGroup var network: NetworkOptions
 
     func run() async throws {
-        // Validate the configuration first, so a broken file is reported even now.
         let loaded = try options.loadWithSource(data: data.directory, network: network)
-        let logger = Logger(label: "brotr")
-        logger.info(
+        Logger(label: "brotr").info(
             "configuration loaded",
             metadata: [
                 "data": "\(data.directory.path)", "config": "\(loaded.file ?? "defaults")",
                 "allow_loopback": "\(loaded.config.network.allowLoopback)",
             ])
-        throw NotImplemented.fail("serve")
+        let archive = try Archive.open(data.directory, configuration: loaded.config.archive.configuration)
+        try await ServeRuntime.run(StageFactory.available, archive: archive, config: loaded.config, http: true)
     }
 }

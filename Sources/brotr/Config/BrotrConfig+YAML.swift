@@ -34,6 +34,7 @@ extension BrotrConfig {
         }
         try archive.finish()
 
+        try readStageSections(root, file: file)
         self.synchronizer = try SynchronizerConfig(root.section("synchronizer"), file: file)
 
         try root.finish()

@@ -7,6 +7,11 @@ struct BrotrConfig: Equatable, Sendable {
     var network = NetworkConfig()
     var log = LogConfig()
     var archive = ArchiveSettings()
+    var runtime = RuntimeConfig()
+    var http = HTTPConfig()
+    var seeder = SeederConfig()
+    var finder = FinderConfig()
+    var validator = ValidatorConfig()
     var synchronizer = SynchronizerConfig()
 }
 

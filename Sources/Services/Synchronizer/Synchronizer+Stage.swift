@@ -1,0 +1,13 @@
+extension Synchronizer: CycleStage {
+    public nonisolated var stage: Stage { .synchronizer }
+
+    public func cycle() async throws -> CycleFigures {
+        let r = try await runCycle()
+        return CycleFigures(
+            gauges: ["relays_synced": Double(r.relaysSynced), "relays_failed": Double(r.relaysFailed), "relays_partial": Double(r.relaysPartial)],
+            counters: [
+                "events_new": Double(r.eventsNew), "events_duplicate": Double(r.eventsDuplicate),
+                "events_invalid": Double(r.eventsInvalid), "bytes_received": Double(r.bytesReceived),
+            ])
+    }
+}

@@ -1,0 +1,103 @@
+public import Archive
+import Foundation
+public import Logging
+import Nostr
+import Transport
+
+/// Checks candidate relays and promotes the ones that speak Nostr (BigBrotr's Validator).
+///
+/// Each cycle takes the candidates that are due (never tried, or last tried `cooldown`
+/// ago), fewest failures first and then oldest, checks several at once with per-network
+/// limits, and commits the outcome: a valid relay becomes a relay record (in a segment and
+/// the index) and stops being a candidate in the same transaction; a failure is counted,
+/// and a candidate that failed `maxFailures` times is dropped.
+public actor Validator: CycleStage {
+    public nonisolated let stage = Stage.validator
+
+    public struct Report: Sendable, Equatable {
+        public var checked = 0
+        public var promoted = 0
+        public var failed = 0
+        public var dropped = 0
+        /// Candidates left after the cycle.
+        public var remaining = 0
+    }
+
+    let archive: Archive
+    let settings: ValidatorSettings
+    let allowLoopback: Bool
+    let logger: Logger
+
+    public init(archive: Archive, settings: ValidatorSettings, allowLoopback: Bool, logger: Logger) {
+        self.archive = archive
+        self.settings = settings
+        self.allowLoopback = allowLoopback
+        self.logger = logger
+    }
+
+    public func cycle() async throws -> CycleFigures {
+        let r = try await runCycle()
+        return CycleFigures(
+            gauges: ["candidates": Double(r.remaining)],
+            counters: ["checked": Double(r.checked), "promoted": Double(r.promoted), "failed": Double(r.failed), "dropped": Double(r.dropped)])
+    }
+
+    public func runCycle() async throws -> Report {
+        guard let writer = archive.writer else { throw StageError.readOnlyArchive }
+        let store = CandidateStore(archive: archive)
+        let now = Int64(Date().timeIntervalSince1970)
+        let all = try store.all()
+        let due = all.filter { ($0.lastAttempt ?? .min) <= now - settings.cooldown }
+            .sorted { ($0.failures, $0.lastAttempt ?? $0.discoveredAt, $0.url) < ($1.failures, $1.lastAttempt ?? $1.discoveredAt, $1.url) }
+            .prefix(settings.maxPerCycle)
+        var report = Report()
+        var updates: [ServiceStateUpdate] = []
+        var promoted: [RelayURL] = []
+        var dropped = Set<String>()
+        let limits = NetworkLimits(total: settings.concurrency, perNetwork: settings.networkConcurrency)
+        await withTaskGroup(of: (Candidate, RelayURL?, RelayCheck.Result).self) { group in
+            var pending = due[...]
+            var running: [RelayNetwork] = []
+            func startMore() {
+                while let index = pending.firstIndex(where: { limits.admits(RelayNetwork(rawValue: $0.network) ?? .clearnet, running: running) }) {
+                    let candidate = pending.remove(at: index)
+                    guard let url = try? RelayURL(candidate.url, allowLoopback: allowLoopback) else {
+                        // Not a relay URL under the current settings (loopback turned off, say).
+                        group.addTask { (candidate, nil, RelayCheck.Result(valid: false, reason: "not an admissible relay URL")) }
+                        continue
+                    }
+                    running.append(url.network)
+                    let settings = settings
+                    group.addTask { (candidate, url, await RelayCheck.run(url, settings: settings)) }
+                }
+            }
+            startMore()
+            while let (candidate, url, result) = await group.next() {
+                if let url, let i = running.firstIndex(of: url.network) { running.remove(at: i) }
+                report.checked += 1
+                if result.valid, let url {
+                    promoted.append(url)
+                    updates.append(CandidateStore.update(candidate, remove: true, at: now))
+                    logger.debug("relay valid", metadata: ["relay": "\(candidate.url)", "reason": "\(result.reason)", "insecure": "\(result.insecure)"])
+                } else {
+                    var next = candidate
+                    next.failures += 1
+                    next.lastAttempt = now
+                    let drop = next.failures >= settings.maxFailures
+                    if drop { dropped.insert(candidate.url) }
+                    updates.append(CandidateStore.update(next, remove: drop, at: now))
+                    logger.debug("relay invalid", metadata: ["relay": "\(candidate.url)", "reason": "\(result.reason)", "failures": "\(next.failures)"])
+                }
+                startMore()
+            }
+        }
+        if !updates.isEmpty {
+            try await writer.addRelays(promoted, discoveredAt: now, stateUpdates: updates)
+        }
+        report.promoted = promoted.count
+        report.dropped = dropped.count
+        report.failed = report.checked - report.promoted
+        report.remaining = all.count - report.promoted - report.dropped
+        return report
+    }
+}

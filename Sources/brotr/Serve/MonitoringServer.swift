@@ -1,0 +1,76 @@
+import Archive
+import Foundation
+import Hummingbird
+import ServiceLifecycle
+import Logging
+import Services
+
+/// `/metrics` and `/health` over HTTP (Hummingbird), for Prometheus and for probes.
+enum MonitoringServer {
+    static func make(host: String, port: Int, board: StageBoard, archive: Archive, logger: Logger) -> some Service {
+        let router = Router()
+        router.get("metrics") { _, _ -> Response in
+            let statuses = await board.statuses
+            var archiveGauges: [String: Double] = [:]
+            if let stats = try? archive.stats() {
+                archiveGauges = [
+                    "events": Double(stats.events), "relays": Double(stats.relays), "observations": Double(stats.observations),
+                    "segment_bytes": Double(stats.segmentBytes), "index_bytes": Double(stats.indexBytes),
+                ]
+            }
+            archiveGauges["writable"] = await (archive.writer?.isWritable ?? false) ? 1 : 0
+            let text = MetricsText.render(statuses, extraGauges: ["archive": archiveGauges], info: ["service": "brotr", "version": BrotrVersion.current])
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        }
+        router.get("health") { _, _ -> Response in
+            let writable = await archive.writer?.isWritable ?? false
+            let body = HealthReport(archiveWritable: writable, stages: await board.statuses)
+            let data = (try? JSONEncoder.sorted.encode(body)) ?? Data("{}".utf8)
+            return Response(
+                status: writable ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        }
+        return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "brotr"), logger: logger)
+    }
+}
+
+/// The body of /health.
+struct HealthReport: Encodable {
+    struct StageHealth: Encodable {
+        let cycles_succeeded: Int
+        let cycles_failed: Int
+        let consecutive_failures: Int
+        let last_success: Int64?
+        let last_failure: Int64?
+        let last_error: String?
+        let last_duration_seconds: Double?
+    }
+
+    let status: String
+    let archive_writable: Bool
+    let stages: [String: StageHealth]
+
+    init(archiveWritable: Bool, stages: [Stage: StageBoard.Status]) {
+        status = archiveWritable ? "ok" : "archive cannot write"
+        archive_writable = archiveWritable
+        self.stages = Dictionary(
+            uniqueKeysWithValues: stages.map { stage, s in
+                (
+                    stage.rawValue,
+                    StageHealth(
+                        cycles_succeeded: s.cyclesSucceeded, cycles_failed: s.cyclesFailed, consecutive_failures: s.consecutiveFailures,
+                        last_success: s.lastSuccess, last_failure: s.lastFailure, last_error: s.lastError, last_duration_seconds: s.lastDuration)
+                )
+            })
+    }
+}
+
+extension JSONEncoder {
+    static var sorted: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }
+}

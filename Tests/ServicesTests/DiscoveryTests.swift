@@ -1,0 +1,149 @@
+import Archive
+import BrotrTestSupport
+import Foundation
+import Logging
+import Nostr
+import Testing
+import Transport
+
+@testable import Services
+
+/// Seeder, Finder and Validator on a real archive in a temporary directory, with relays
+/// on 127.0.0.1.
+struct DiscoveryTests {
+    let logger = Logger(label: "test")
+
+    func workspace() -> SynchronizerTests.Workspace { SynchronizerTests.Workspace() }
+
+    func candidateURLs(_ archive: Archive) throws -> [String] {
+        try CandidateStore(archive: archive).all().map(\.url).sorted()
+    }
+
+    // MARK: Seeder
+
+    @Test func seederLoadsAFileOnceAndReportsBadLinesWithTheirNumbers() async throws {
+        let space = workspace()
+        let file = space.path + ".seeds"
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try Data(
+            """
+            # testbed
+            ws://127.0.0.1:7001
+
+            not a url
+            ws://127.0.0.1:7002/
+            http://example.com
+            ws://127.0.0.1:7001
+            """.utf8
+        ).write(to: URL(fileURLWithPath: file))
+        let archive = try Archive.open(space.directory)
+        let seeder = Seeder(archive: archive, settings: SeederSettings(builtin: false, file: file), allowLoopback: true, logger: logger)
+        let first = try await seeder.runCycle()
+        #expect(first.seeded && first.added == 2)
+        #expect(first.rejected.map(\.line) == [4, 6])
+        #expect(try candidateURLs(archive) == ["ws://127.0.0.1:7001", "ws://127.0.0.1:7002"])
+        #expect(try archive.relays().isEmpty)
+        let second = try await seeder.runCycle()
+        #expect(!second.seeded && second.added == 0)
+
+        // Straight into relays when asked; a missing file is a clear error.
+        let other = workspace()
+        let direct = try Archive.open(other.directory)
+        let toRelays = Seeder(archive: direct, settings: SeederSettings(builtin: false, file: file, toRelays: true), allowLoopback: true, logger: logger)
+        #expect(try await toRelays.runCycle().added == 2)
+        #expect(try direct.relays().map(\.url) == ["ws://127.0.0.1:7001", "ws://127.0.0.1:7002"])
+        let missing = Seeder(archive: try Archive.open(workspace().directory), settings: SeederSettings(builtin: false, file: file + ".nope"), allowLoopback: true, logger: logger)
+        await #expect { try await missing.runCycle() } throws: { "\($0)".contains("cannot read the seed file") && "\($0)".contains(".nope") }
+    }
+
+    @Test func theBuiltinSeedListIsAllPublicRelays() {
+        let list = SeedList(parsing: BuiltinSeeds.text, allowLoopback: false)
+        #expect(list.rejected.isEmpty)
+        #expect(list.relays.count >= 15)
+        #expect(list.relays.allSatisfy { $0.network == .clearnet && $0.url.hasPrefix("wss://") })
+        #expect(Set(list.relays.map(\.url)).count == list.relays.count)
+    }
+
+    // MARK: Finder
+
+    @Test func finderTurnsRelayURLsInEventsIntoCandidatesAndResumes() async throws {
+        let key = SecretKey.generate()
+        func sign(_ kind: UInt16, tags: [[String]] = [], content: String = "") throws -> Event {
+            try Event.sign(kind: kind, tags: tags, content: content, createdAt: 1_700_000_000, with: key)
+        }
+        let events = [
+            try sign(10002, tags: [["r", "ws://127.0.0.1:7101"], ["r", "ws://127.0.0.1:7102", "read"], ["r", "not a relay"]]),
+            try sign(3, tags: [["p", key.publicKey.hex]], content: #"{"ws://127.0.0.1:7103":{"read":true,"write":true},"junk":{}}"#),
+            try sign(2, content: "ws://127.0.0.1:7104"),
+            try sign(1, tags: [["e", String(repeating: "a", count: 64), "ws://127.0.0.1:7105"], ["t", "ws-not-a-url"]], content: "ws://127.0.0.1:7199 in text is not a tag"),
+            try sign(1, tags: [["r", "ws://10.0.0.1"]]),  // private addresses never become candidates
+        ]
+        let space = workspace()
+        let archive = try Archive.open(space.directory)
+        _ = try await archive.writer?.write(EventBatch(events: Array(events[0..<3]), seenAt: 1))
+        _ = try await archive.writer?.addRelays([try RelayURL("ws://127.0.0.1:7102", allowLoopback: true)], discoveredAt: 1)
+        let finder = Finder(archive: archive, settings: FinderSettings(batchSize: 2), allowLoopback: true, logger: logger)
+        let first = try await finder.runCycle()
+        #expect(first.eventsScanned == 3)
+        #expect(try candidateURLs(archive) == ["ws://127.0.0.1:7101", "ws://127.0.0.1:7103", "ws://127.0.0.1:7104"])
+
+        // Nothing new: nothing scanned. New events, whatever their created_at: scanned once.
+        #expect(try await finder.runCycle().eventsScanned == 0)
+        _ = try await archive.writer?.write(EventBatch(events: Array(events[3...]), seenAt: 2))
+        let again = Finder(archive: archive, settings: FinderSettings(), allowLoopback: true, logger: logger)
+        let second = try await again.runCycle()
+        #expect(second.eventsScanned == 2 && second.candidatesAdded == 1)
+        #expect(try candidateURLs(archive) == ["ws://127.0.0.1:7101", "ws://127.0.0.1:7103", "ws://127.0.0.1:7104", "ws://127.0.0.1:7105"])
+    }
+
+    // MARK: Validator
+
+    @Test func validatorPromotesRelaysAndCountsFailuresUntilItDrops() async throws {
+        let open = try await TestRelay(events: [])
+        let authOnly = try await TestRelay(events: [], behavior: { var b = TestRelayBehavior(); b.requireAuth = true; return b }())
+        defer { Task { await open.stop(); await authOnly.stop() } }
+        // A port nothing listens on: a listener bound and closed at once.
+        let closed = try await TestRelay(events: [])
+        let deadURL = closed.url
+        await closed.stop()
+
+        let space = workspace()
+        let archive = try Archive.open(space.directory)
+        let store = CandidateStore(archive: archive)
+        #expect(try await store.add([open.url, authOnly.url, deadURL], at: 100) == 3)
+        #expect(try await store.add([open.url], at: 100) == 0)
+        var settings = ValidatorSettings()
+        settings.connection = ConnectionOptions(connectTimeout: .seconds(20), readTimeout: .seconds(20))
+        settings.cooldown = 0
+        settings.maxFailures = 2
+        let validator = Validator(archive: archive, settings: settings, allowLoopback: true, logger: logger)
+
+        let first = try await validator.runCycle()
+        #expect(first.checked == 3 && first.promoted == 2 && first.failed == 1 && first.dropped == 0 && first.remaining == 1)
+        #expect(try archive.relays().map(\.url).sorted() == [open.url.url, authOnly.url.url].sorted())
+        let left = try store.all()
+        #expect(left.map(\.url) == [deadURL.url] && left.first?.failures == 1 && left.first?.lastAttempt != nil)
+
+        let second = try await validator.runCycle()
+        #expect(second.checked == 1 && second.dropped == 1 && second.remaining == 0)
+        #expect(try store.all().isEmpty)
+        // Promoted relays are durable records: a reindex keeps them.
+        #expect(try archive.relays().count == 2)
+    }
+
+    @Test func validatorWaitsOutTheCooldown() async throws {
+        let space = workspace()
+        let archive = try Archive.open(space.directory)
+        let closed = try await TestRelay(events: [])
+        let url = closed.url
+        await closed.stop()
+        try await CandidateStore(archive: archive).add([url], at: 100)
+        var settings = ValidatorSettings()
+        settings.connection = ConnectionOptions(connectTimeout: .seconds(20), readTimeout: .seconds(20))
+        settings.cooldown = 3600
+        let validator = Validator(archive: archive, settings: settings, allowLoopback: true, logger: logger)
+        #expect(try await validator.runCycle().checked == 1)
+        #expect(try await validator.runCycle().checked == 0)
+        #expect(try CandidateStore(archive: archive).all().first?.failures == 1)
+    }
+}
