@@ -12,22 +12,27 @@ import Nostr
 ///     swift run -c release brotr-bench corpus  [--events N] > corpus.jsonl
 ///     swift run -c release brotr-bench relay   [--events N] [--port P]   (a loopback test relay)
 ///     swift run -c release brotr-bench sync    [--events N] [--page-size P]
+///     swift run -c release brotr-bench serve   [--relays N] [--minutes M] [--restart-every S]
 @main
 enum BrotrBench {
     static func main() async {
         var events: Int?, rounds = 3, dir: String?, port = 0, pageSize = 500
+        var relays = 10_000, minutes = 3.0, restartEvery: Int?
         var command = "verify"
         var args = CommandLine.arguments.dropFirst()
         while let arg = args.popFirst() {
             switch arg {
-            case "verify", "archive", "corpus", "relay", "sync": command = arg
+            case "verify", "archive", "corpus", "relay", "sync", "serve": command = arg
+            case "--relays": relays = Int(args.popFirst() ?? "") ?? relays
+            case "--minutes": minutes = Double(args.popFirst() ?? "") ?? minutes
+            case "--restart-every": restartEvery = Int(args.popFirst() ?? "")
             case "--page-size": pageSize = Int(args.popFirst() ?? "") ?? pageSize
             case "--port": port = Int(args.popFirst() ?? "") ?? 0
             case "--events": events = Int(args.popFirst() ?? "")
             case "--rounds": rounds = Int(args.popFirst() ?? "") ?? rounds
             case "--dir": dir = args.popFirst()
             default:
-                print("usage: brotr-bench [verify|archive|corpus|relay|sync] [--events N] [--rounds R] [--dir PATH] [--port P] [--page-size P]")
+                print("usage: brotr-bench [verify|archive|corpus|relay|sync|serve] [--events N] [--rounds R] [--dir PATH] [--port P] [--page-size P] [--relays N] [--minutes M] [--restart-every S]")
                 exit(64)
             }
         }
@@ -59,6 +64,13 @@ enum BrotrBench {
         case "sync":
             do {
                 try await SyncBenchmark(count: max(events ?? 100_000, 1000), directory: dir, pageSize: pageSize).run()
+            } catch {
+                print("error: \(error)")
+                exit(1)
+            }
+        case "serve":
+            do {
+                try await ServeBenchmark(relays: max(relays, 1), minutes: max(minutes, 2), restartEvery: restartEvery.map { .seconds($0) }).run()
             } catch {
                 print("error: \(error)")
                 exit(1)

@@ -147,3 +147,73 @@ struct DiscoveryTests {
         #expect(try CandidateStore(archive: archive).all().first?.failures == 1)
     }
 }
+
+extension DiscoveryTests {
+    @Test func finderReadsWebSourcesOncePerCooldownAndSurvivesBadOnes() async throws {
+        let server = try await TestHTTPServer(routes: [
+            "/list": (200, #"["ws://127.0.0.1:7201", "not a url", 5, "ws://127.0.0.1:7202"]"#),
+            "/nested": (200, #"{"relays":[{"url":"ws://127.0.0.1:7203"},{"url":"ws://127.0.0.1:7201"},{"name":"x"}]}"#),
+            "/big": (200, "[" + String(repeating: "\"ws://127.0.0.1:7299\",", count: 2000) + "\"ws://127.0.0.1:7298\"]"),
+            "/broken": (200, "{not json"),
+            "/down": (503, "maintenance"),
+        ])
+        defer { Task { await server.stop() } }
+        let sources = [
+            HTTPSource(url: server.url("/list"), cooldown: 3600, timeout: .seconds(30)),
+            HTTPSource(url: server.url("/nested"), path: "relays.*.url", cooldown: 3600, timeout: .seconds(30)),
+            HTTPSource(url: server.url("/big"), cooldown: 3600, timeout: .seconds(30), maxBytes: 1000),
+            HTTPSource(url: server.url("/broken"), cooldown: 3600, timeout: .seconds(30)),
+            HTTPSource(url: server.url("/down"), cooldown: 3600, timeout: .seconds(30)),
+        ]
+        let archive = try Archive.open(workspace().directory)
+        let finder = Finder(archive: archive, settings: FinderSettings(sources: sources), allowLoopback: true, logger: logger)
+        let first = try await finder.runCycle()
+        #expect(first.sourcesFetched == 2 && first.sourcesFailed == 3)
+        #expect(first.candidatesAdded == 3)
+        #expect(try candidateURLs(archive) == ["ws://127.0.0.1:7201", "ws://127.0.0.1:7202", "ws://127.0.0.1:7203"])
+        // Within the cooldown nothing is fetched again, failed sources included.
+        let hits = server.requests
+        let second = try await finder.runCycle()
+        #expect(second.sourcesFetched == 0 && second.sourcesFailed == 0 && server.requests == hits)
+    }
+
+    @Test func sourcePathsReachNestedLists() throws {
+        let document = try JSONValue(parsing: #"{"a":{"b":["x","y"]},"c":[{"d":"z"},{"d":1}],"e":{"k1":{"u":"p"},"k2":{"u":"q"}}}"#)
+        #expect(HTTPSource.strings(in: document, path: "a.b") == ["x", "y"])
+        #expect(HTTPSource.strings(in: document, path: "c.*.d") == ["z"])
+        #expect(HTTPSource.strings(in: document, path: "e.*.u").sorted() == ["p", "q"])
+        #expect(HTTPSource.strings(in: document, path: "missing.path").isEmpty)
+        #expect(HTTPSource.strings(in: try JSONValue(parsing: #"["s1","s2"]"#), path: "") == ["s1", "s2"])
+    }
+}
+
+extension DiscoveryTests {
+    @Test func aRelayWithAnUntrustedCertificateIsPromotedInsecurelyAndSyncedSo() async throws {
+        let key = SecretKey.generate()
+        let events = try (0..<50).map { try Event.sign(kind: 1, content: "tls \($0)", createdAt: 1_700_000_000 + Int64($0), with: key) }
+        let relay = try await TestRelay(events: events, tls: true)
+        defer { Task { await relay.stop() } }
+        #expect(relay.url.url.hasPrefix("wss://127.0.0.1:"))
+        let archive = try Archive.open(workspace().directory)
+        try await CandidateStore(archive: archive).add([relay.url], at: 100)
+        var settings = ValidatorSettings()
+        settings.connection = ConnectionOptions(connectTimeout: .seconds(20), readTimeout: .seconds(20))
+
+        // Without the fallback the certificate is refused; with it the relay is promoted
+        // and marked insecure for the Synchronizer.
+        settings.allowInsecureFallback = false
+        let strict = try await Validator(archive: archive, settings: settings, allowLoopback: true, logger: logger).runCycle()
+        #expect(strict.promoted == 0 && strict.failed == 1)
+        settings.allowInsecureFallback = true
+        settings.cooldown = 0
+        let lenient = try await Validator(archive: archive, settings: settings, allowLoopback: true, logger: logger).runCycle()
+        #expect(lenient.promoted == 1)
+        #expect(try archive.state(service: Synchronizer.service)[Synchronizer.insecureKey(relay.url)] == "1")
+
+        var sync = SynchronizerSettings()
+        sync.endLag = 0
+        sync.connection = ConnectionOptions(connectTimeout: .seconds(20), readTimeout: .seconds(20))
+        let report = try await Synchronizer(archive: archive, settings: sync, allowLoopback: true, logger: logger).runCycle()
+        #expect(report.relaysSynced == 1 && report.eventsNew == 50, "\(report.failures)")
+    }
+}

@@ -2,6 +2,7 @@ public import Archive
 import Foundation
 public import Logging
 import Nostr
+import Transport
 
 /// How much the Finder reads per cycle.
 public struct FinderSettings: Sendable, Equatable {
@@ -9,19 +10,24 @@ public struct FinderSettings: Sendable, Equatable {
     public var batchSize = 5000
     /// Events read per cycle at most; the rest waits for the next cycle.
     public var maxEventsPerCycle = 500_000
+    /// Web APIs listing relay URLs (none by default).
+    public var sources: [HTTPSource] = []
 
-    public init(batchSize: Int = 5000, maxEventsPerCycle: Int = 500_000) {
+    public init(batchSize: Int = 5000, maxEventsPerCycle: Int = 500_000, sources: [HTTPSource] = []) {
         self.batchSize = max(1, batchSize)
         self.maxEventsPerCycle = max(1, maxEventsPerCycle)
+        self.sources = sources
     }
 }
 
-/// Discovers relay URLs in archived events and makes the new ones validation candidates.
+/// Discovers relay URLs in archived events and in web APIs (``HTTPSource``), and makes
+/// the new ones validation candidates.
 ///
 /// It reads events in archive order from a persisted position (`finder` / `position` in
 /// service state), so a restart resumes where the last cycle stopped and events archived
 /// late (old created_at) are still read. The position is committed with the candidates
-/// it led to.
+/// it led to. A source is fetched at most once per its cooldown (`source:<url>` holds the
+/// last attempt); a source that fails is logged and skipped until then.
 public actor Finder: CycleStage {
     public nonisolated let stage = Stage.finder
     public static let service = "finder"
@@ -32,6 +38,8 @@ public actor Finder: CycleStage {
         public var urlsFound = 0
         public var candidatesAdded = 0
         public var position: Int64 = 0
+        public var sourcesFetched = 0
+        public var sourcesFailed = 0
     }
 
     let archive: Archive
@@ -50,12 +58,16 @@ public actor Finder: CycleStage {
         let report = try await runCycle()
         return CycleFigures(
             gauges: ["position": Double(report.position)],
-            counters: ["events_scanned": Double(report.eventsScanned), "candidates_added": Double(report.candidatesAdded)])
+            counters: [
+                "events_scanned": Double(report.eventsScanned), "candidates_added": Double(report.candidatesAdded),
+                "sources_fetched": Double(report.sourcesFetched), "sources_failed": Double(report.sourcesFailed),
+            ])
     }
 
     public func runCycle() async throws -> Report {
         var report = Report()
-        let start = try archive.state(service: Self.service)[Self.positionKey].flatMap { Int64($0) } ?? 0
+        let state = try archive.state(service: Self.service)
+        let start = state[Self.positionKey].flatMap { Int64($0) } ?? 0
         report.position = start
         var found: [RelayURL] = []
         var seen = Set<String>()
@@ -73,11 +85,31 @@ public actor Finder: CycleStage {
             report.position = last.position
             if batch.count < limit { break }
         }
-        report.urlsFound = found.count
-        guard report.position != start else { return report }
         let now = Int64(Date().timeIntervalSince1970)
-        let position = ServiceStateUpdate(service: Self.service, key: Self.positionKey, value: String(report.position), updatedAt: now)
-        report.candidatesAdded = try await CandidateStore(archive: archive).add(found, at: now, alsoCommit: [position])
+        var updates: [ServiceStateUpdate] = []
+        if report.position != start {
+            updates.append(ServiceStateUpdate(service: Self.service, key: Self.positionKey, value: String(report.position), updatedAt: now))
+        }
+        for source in settings.sources {
+            let key = "source:\(source.url)"
+            guard (state[key].flatMap { Int64($0) } ?? .min) <= now - source.cooldown else { continue }
+            try Task.checkCancellation()
+            updates.append(ServiceStateUpdate(service: Self.service, key: key, value: String(now), updatedAt: now))
+            do {
+                let body = try await HTTPFetch.get(source.url, timeout: source.timeout, maxBytes: source.maxBytes)
+                let document = try JSONValue(parsing: body)
+                for text in HTTPSource.strings(in: document, path: source.path) {
+                    if let url = try? RelayURL(text, allowLoopback: allowLoopback), seen.insert(url.url).inserted { found.append(url) }
+                }
+                report.sourcesFetched += 1
+            } catch {
+                report.sourcesFailed += 1
+                logger.warning("source failed", metadata: ["source": "\(source.url)", "error": "\(error)"])
+            }
+        }
+        report.urlsFound = found.count
+        guard !updates.isEmpty else { return report }
+        report.candidatesAdded = try await CandidateStore(archive: archive).add(found, at: now, alsoCommit: updates)
         return report
     }
 }

@@ -1,7 +1,7 @@
 public import Archive
 import Foundation
 public import Logging
-import Nostr
+public import Nostr
 import Transport
 
 /// Archives the events of every known relay, completely, from each relay's cursor to
@@ -44,7 +44,8 @@ public actor Synchronizer {
                     running.append(relay.network)
                     let cursor = state[Self.cursorKey(relay)].flatMap { Int64($0) }
                     let quirks = state[Self.quirksKey(relay)].flatMap { try? JSONDecoder().decode(RelayQuirks.self, from: Data($0.utf8)) }
-                    group.addTask { (relay.network, await self.sync(relay, cursor: cursor, quirks: quirks ?? RelayQuirks(), end: end)) }
+                    let insecure = state[Self.insecureKey(relay)] != nil
+                    group.addTask { (relay.network, await self.sync(relay, cursor: cursor, quirks: quirks ?? RelayQuirks(), insecure: insecure, end: end)) }
                 }
             }
             startMore()
@@ -59,6 +60,8 @@ public actor Synchronizer {
 
     static func cursorKey(_ relay: RelayURL) -> String { "cursor:\(relay.url)" }
     static func quirksKey(_ relay: RelayURL) -> String { "quirks:\(relay.url)" }
+    /// Set by the Validator for a relay valid only without certificate verification.
+    public static func insecureKey(_ relay: RelayURL) -> String { "insecure:\(relay.url)" }
 }
 
 /// Concurrency limits: in total and per network.

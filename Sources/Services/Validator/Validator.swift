@@ -10,7 +10,8 @@ import Transport
 /// ago), fewest failures first and then oldest, checks several at once with per-network
 /// limits, and commits the outcome: a valid relay becomes a relay record (in a segment and
 /// the index) and stops being a candidate in the same transaction; a failure is counted,
-/// and a candidate that failed `maxFailures` times is dropped.
+/// and a candidate that failed `maxFailures` times is dropped. A relay valid only with
+/// certificate checks off (`allowInsecureFallback`) is marked so for the Synchronizer.
 public actor Validator: CycleStage {
     public nonisolated let stage = Stage.validator
 
@@ -78,6 +79,10 @@ public actor Validator: CycleStage {
                 if result.valid, let url {
                     promoted.append(url)
                     updates.append(CandidateStore.update(candidate, remove: true, at: now))
+                    if result.insecure {
+                        // Recorded for the Synchronizer, which then connects the same way.
+                        updates.append(ServiceStateUpdate(service: Synchronizer.service, key: Synchronizer.insecureKey(url), value: "1", updatedAt: now))
+                    }
                     logger.debug("relay valid", metadata: ["relay": "\(candidate.url)", "reason": "\(result.reason)", "insecure": "\(result.insecure)"])
                 } else {
                     var next = candidate

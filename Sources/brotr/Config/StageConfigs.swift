@@ -44,8 +44,23 @@ struct FinderConfig: Equatable, Sendable {
     var interval = ConfigDuration.seconds(300)
     var batchSize = 5_000
     var maxEventsPerCycle = 500_000
+    /// Web APIs listing relay URLs, by URL. None by default.
+    var sources: [String: Source] = [:]
 
-    var settings: FinderSettings { FinderSettings(batchSize: batchSize, maxEventsPerCycle: maxEventsPerCycle) }
+    struct Source: Equatable, Sendable {
+        var path = ""
+        var cooldown = ConfigDuration.seconds(86_400)
+        var timeout = ConfigDuration.seconds(30)
+        var maxBytes = 4 << 20
+    }
+
+    var settings: FinderSettings {
+        FinderSettings(
+            batchSize: batchSize, maxEventsPerCycle: maxEventsPerCycle,
+            sources: sources.sorted { $0.key < $1.key }.map { url, s in
+                HTTPSource(url: url, path: s.path, cooldown: Int64(s.cooldown.duration.components.seconds), timeout: s.timeout.duration, maxBytes: s.maxBytes)
+            })
+    }
 }
 
 /// `validator:` — candidates checked and promoted to relays.
@@ -106,6 +121,18 @@ extension BrotrConfig {
             enabled: try finder.value("enabled", default: d.finder.enabled), interval: try finder.value("interval", default: d.finder.interval),
             batchSize: try finder.value("batch_size", default: d.finder.batchSize),
             maxEventsPerCycle: try finder.value("max_events_per_cycle", default: d.finder.maxEventsPerCycle))
+        let sources = try finder.section("sources")
+        for url in sources.keys {
+            let source = try sources.section(url)
+            let d = FinderConfig.Source()
+            self.finder.sources[url] = FinderConfig.Source(
+                path: try source.value("path", default: d.path), cooldown: try source.value("cooldown", default: d.cooldown),
+                timeout: try source.value("timeout", default: d.timeout), maxBytes: try source.value("max_bytes", default: d.maxBytes))
+            try check(url.hasPrefix("https://") || url.hasPrefix("http://"), "finder.sources.\(url)", "expected an http:// or https:// URL")
+            try check((1...256 << 20).contains(self.finder.sources[url]?.maxBytes ?? 0), "finder.sources.\(url).max_bytes", "expected 1 to 256 MiB")
+            try source.finish()
+        }
+        try sources.finish()
         try check(self.finder.batchSize >= 1, "finder.batch_size", "expected 1 or more")
         try check(self.finder.maxEventsPerCycle >= 1, "finder.max_events_per_cycle", "expected 1 or more")
         try finder.finish()

@@ -3,6 +3,7 @@ public import Nostr
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import NIOWebSocket
 import Synchronization
 
@@ -39,8 +40,11 @@ public final class TestRelay: Sendable {
     /// Connections accepted so far.
     public var connections: Int { state.withLock { $0.connections } }
 
-    /// Starts a relay on an ephemeral loopback port.
-    public init(events: [Event] = [], behavior: TestRelayBehavior = TestRelayBehavior(), host: String = "127.0.0.1", port: Int = 0) async throws {
+    /// Starts a relay on an ephemeral loopback port; with `tls`, a wss:// relay whose
+    /// certificate is self-signed (no client trusts it).
+    public init(
+        events: [Event] = [], behavior: TestRelayBehavior = TestRelayBehavior(), host: String = "127.0.0.1", port: Int = 0, tls: Bool = false
+    ) async throws {
         let state = Store(State(events: events, behavior: behavior))
         self.state = state
         let upgrader = NIOWebSocketServerUpgrader(
@@ -52,15 +56,21 @@ public final class TestRelay: Sendable {
                     try channel.pipeline.syncOperations.addHandler(TestRelayConnection(state: state, connectionIndex: index))
                 }
             })
+        let tlsContext = try tls ? NIOSSLContext(configuration: .makeServerConfiguration(
+            certificateChain: [.certificate(try NIOSSLCertificate(bytes: Array(SelfSignedCertificate.certificatePEM.utf8), format: .pem))],
+            privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(SelfSignedCertificate.privateKeyPEM.utf8), format: .pem)))) : nil
         serverChannel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                channel.pipeline.configureHTTPServerPipeline(withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in }))
+                channel.eventLoop.makeCompletedFuture {
+                    if let tlsContext { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tlsContext)) }
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in }))
+                }
             }
             .bind(host: host, port: port).get()
         self.port = serverChannel.localAddress?.port ?? 0
         let hostPart = host.contains(":") ? "[\(host)]" : host
-        url = try RelayURL("ws://\(hostPart):\(self.port)", allowLoopback: true)
+        url = try RelayURL("\(tls ? "wss" : "ws")://\(hostPart):\(self.port)", allowLoopback: true)
     }
 
     /// Replaces the knobs; connections opened afterwards see the new ones.

@@ -1,0 +1,34 @@
+import AsyncHTTPClient
+import NIOCore
+import NIOHTTP1
+
+/// One bounded HTTP GET: a total timeout, a cap on the body, and an error value that says
+/// which of them failed (or what the server answered).
+public enum HTTPFetch {
+    public struct Failure: Error, Sendable, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// The body of `url`, if the server answers 200 within `timeout` with at most
+    /// `maxBytes` bytes.
+    public static func get(_ url: String, timeout: Duration, maxBytes: Int) async throws -> [UInt8] {
+        var request = HTTPClientRequest(url: url)
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "brotr")
+        let response: HTTPClientResponse
+        do {
+            response = try await HTTPClient.shared.execute(request, timeout: TimeAmount(timeout))
+        } catch {
+            throw Failure(description: "GET \(url) failed: \(error)")
+        }
+        guard response.status == .ok else {
+            throw Failure(description: "GET \(url) answered \(response.status.code) \(response.status.reasonPhrase)")
+        }
+        do {
+            let body = try await response.body.collect(upTo: maxBytes)
+            return Array(body.readableBytesView)
+        } catch {
+            throw Failure(description: "GET \(url): the body is larger than \(maxBytes) bytes or was cut: \(error)")
+        }
+    }
+}
