@@ -148,7 +148,7 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(
             name: "brotrTests",
-            dependencies: ["brotr", "Archive", "Nostr", "Services", "BrotrTestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["brotr", "Archive", "Nostr", "Services", "Transport", "BrotrTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings),
     ]
 )

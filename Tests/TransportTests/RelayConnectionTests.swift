@@ -69,3 +69,11 @@ struct RelayConnectionTests {
         #expect(received == [.event(subscription: "s", event), .eose(subscription: "s")])
     }
 }
+
+extension RelayConnectionTests {
+    @Test func anOverlayRelayWithoutAProxyFailsAtOnce() async throws {
+        let onion = try RelayURL("ws://" + String(repeating: "a", count: 56) + ".onion")
+        #expect(onion.network == .tor)
+        #expect(await code(onion, ConnectionOptions(connectTimeout: .seconds(30))) == .invalidProxy)
+    }
+}

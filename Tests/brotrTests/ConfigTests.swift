@@ -1,5 +1,8 @@
 import Archive
 import Foundation
+import Nostr
+import Services
+import Transport
 import Testing
 
 @testable import brotr
@@ -82,5 +85,25 @@ struct ConfigTests {
         }
         #expect(ConfigDuration.seconds(900).description == "15m")
         #expect(ConfigDuration(.milliseconds(1500)).description == "1500ms")
+    }
+}
+
+extension ConfigTests {
+    @Test func proxiesAreCheckedByNetworkAndAddress() throws {
+        let good = try BrotrConfig(yaml: "network:\n  proxies:\n    tor: 127.0.0.1:9050\n    i2p: \"[::1]:4447\"\n", file: "p.yaml")
+        #expect(good.network.proxyMap[.tor]?.description == "127.0.0.1:9050")
+        #expect(good.network.proxyMap[.i2p]?.description == "[::1]:4447")
+        #expect(throws: ConfigError.self) { try BrotrConfig(yaml: "network:\n  proxies:\n    clearnet: 127.0.0.1:1\n", file: "p.yaml") }
+        #expect(throws: ConfigError.self) { try BrotrConfig(yaml: "network:\n  proxies:\n    tor: nowhere\n", file: "p.yaml") }
+    }
+
+    @Test func finderSourcesAndHTTPListenAreChecked() throws {
+        let config = try BrotrConfig(
+            yaml: "finder:\n  sources:\n    \"https://relays.example.com/api\":\n      path: relays.*.url\n      cooldown: 2h\n", file: "s.yaml")
+        let source = try #require(config.finder.settings.sources.first)
+        #expect(source.url == "https://relays.example.com/api" && source.path == "relays.*.url" && source.cooldown == 7200)
+        #expect(throws: ConfigError.self) { try BrotrConfig(yaml: "finder:\n  sources:\n    \"ftp://x\": {}\n", file: "s.yaml") }
+        #expect(throws: ConfigError.self) { try BrotrConfig(yaml: "http:\n  listen: nowhere\n", file: "s.yaml") }
+        #expect(try BrotrConfig(yaml: "http:\n  listen: \"[::1]:9000\"\n", file: "s.yaml").http.hostAndPort?.port == 9000)
     }
 }

@@ -69,3 +69,21 @@ struct RelaysAndExportTests {
         #expect(bad.status == 64)
     }
 }
+
+extension RelaysAndExportTests {
+    @Test func seederThenCandidatesListThroughTheCLI() throws {
+        let data = Self.temporaryPath("seed")
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        try "ws://127.0.0.1:7301\n# comment\nbogus\nws://127.0.0.1:7302\n".write(toFile: data + "/seeds.txt", atomically: true, encoding: .utf8)
+        try "seeder:\n  builtin: false\n  file: \(data)/seeds.txt\n".write(toFile: data + "/brotr.yaml", atomically: true, encoding: .utf8)
+        let seed = try CLITests.run(["run", "seeder", "--once", "--data", data, "--allow-loopback"])
+        #expect(seed.status == 0, "\(seed.stderr)")
+        #expect(seed.stdout.contains("seeded: 2 added, 1 lines rejected"))
+        #expect(seed.stdout.contains("rejected\tline 3\tbogus"))
+        let list = try CLITests.run(["relays", "list", "--data", data, "--candidates"])
+        #expect(list.stdout == "ws://127.0.0.1:7301\t0\t-\nws://127.0.0.1:7302\t0\t-\n")
+        let again = try CLITests.run(["run", "seeder", "--once", "--data", data, "--allow-loopback"])
+        #expect(again.stdout.contains("already seeded"))
+    }
+}

@@ -5,6 +5,8 @@ import Nostr
 import Services
 import Testing
 
+@testable import brotr
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -134,5 +136,19 @@ struct ServeCLITests {
         #expect(exited)
         #expect(serve.finish() == 0, "\(serve.stderr.suffix(2000))")
         #expect(serve.stderr.contains("msg=stopped"))
+    }
+}
+
+extension ServeCLITests {
+    @Test func healthIs503WhenTheArchiveCannotWrite() throws {
+        var status = StageBoard.Status()
+        status.consecutiveFailures = 2
+        status.lastError = "boom"
+        let (bad, body) = MonitoringServer.health(writable: false, stages: [.finder: status])
+        #expect(bad == 503)
+        let object = try #require(try JSONSerialization.jsonObject(with: body) as? [String: Any])
+        #expect(object["archive_writable"] as? Bool == false)
+        #expect(((object["stages"] as? [String: Any])?["finder"] as? [String: Any])?["consecutive_failures"] as? Int == 2)
+        #expect(MonitoringServer.health(writable: true, stages: [:]).code == 200)
     }
 }

@@ -29,6 +29,8 @@ extension Archive {
         try wrap {
             var config = Configuration()
             config.readonly = true
+            // A writer's checkpoint can hold the WAL briefly: wait instead of failing.
+            config.busyMode = .timeout(10)
             let from = try DatabasePool(path: source.indexFile, configuration: config)
             let to = try DatabaseQueue(path: destination.indexFile)
             try from.backup(to: to)

@@ -42,6 +42,8 @@ public final class Archive: Sendable {
             }
             var config = Configuration()
             config.readonly = true
+            // A writer's checkpoint can hold the WAL briefly: wait instead of failing.
+            config.busyMode = .timeout(10)
             let pool = try wrap { try DatabasePool(path: directory.indexFile, configuration: config) }
             return Archive(directory: directory, pool: pool, writer: nil, lock: nil)
         case .readWrite:

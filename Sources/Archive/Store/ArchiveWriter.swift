@@ -17,9 +17,14 @@ public actor ArchiveWriter {
     /// does not, so writing on would bury them. Reopening the archive recovers.
     private var poisoned: ArchiveError?
 
-    /// False once a failed batch left the segment ahead of the index: writing stops until
-    /// the archive is reopened (recovery). Health checks report it.
-    public var isWritable: Bool { poisoned == nil }
+    /// The I/O failure of the last write, cleared by the next write that succeeds (a full
+    /// disk, say). A batch refused for its content does not count.
+    private var lastIOFailure: ArchiveError?
+
+    /// False when the last write failed on I/O, or once a failed batch left the segment
+    /// ahead of the index (writing then stops until the archive is reopened). Health
+    /// checks report it.
+    public var isWritable: Bool { poisoned == nil && lastIOFailure == nil }
 
     init(pool: DatabasePool, segments: SegmentWriter) {
         self.pool = pool
@@ -39,8 +44,11 @@ public actor ArchiveWriter {
         if let poisoned { throw poisoned }
         let mark = segments.mark
         do {
-            return try Archive.wrap(body)
+            let result = try Archive.wrap(body)
+            lastIOFailure = nil
+            return result
         } catch {
+            if let failure = error as? ArchiveError, failure.code == .io { lastIOFailure = failure }
             caches.pubkeys.removeAll()
             caches.relays.removeAll()
             do {

@@ -14,6 +14,8 @@ public actor StageBoard {
         public var gauges: [String: Double] = [:]
         public var counters: [String: Double] = [:]
         public var durations = DurationHistogram()
+
+        public init() {}
     }
 
     public private(set) var statuses: [Stage: Status] = [:]

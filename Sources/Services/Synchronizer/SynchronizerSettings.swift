@@ -22,6 +22,9 @@ public struct SynchronizerSettings: Sendable {
     public var stream = StreamOptions()
     /// Per-relay overrides, by relay URL.
     public var overrides: [String: RelayOverride] = [:]
+    /// SOCKS5 proxies by network (tor, i2p, loki); relays of an overlay network without
+    /// one are skipped.
+    public var proxies: [RelayNetwork: SOCKSProxy] = [:]
 
     public init() {}
 
@@ -29,6 +32,7 @@ public struct SynchronizerSettings: Sendable {
     func settings(for relay: RelayURL) -> (ConnectionOptions, StreamOptions) {
         var connection = connection
         var stream = stream
+        connection.proxy = proxies[relay.network] ?? connection.proxy
         if let o = overrides[relay.url] {
             if let v = o.connectTimeout { connection.connectTimeout = v }
             if let v = o.readTimeout { connection.readTimeout = v }

@@ -15,6 +15,11 @@ extension RelayConnection {
     /// TCP (through the proxy, if any), TLS for wss, then the HTTP upgrade, all within
     /// `connectTimeout`: a deadline on the channel closes it if the relay stalls anywhere.
     static func connect(_ url: RelayURL, options: ConnectionOptions) async throws -> (NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, ErrorRecorder) {
+        // An overlay address resolves nowhere but inside its network: without a proxy, fail
+        // at once instead of asking DNS.
+        if options.proxy == nil, [.tor, .i2p, .loki].contains(url.network) {
+            throw TransportError(.invalidProxy, "no SOCKS5 proxy configured for \(url.network.rawValue) relays")
+        }
         let secure = url.scheme == "wss"
         let port = url.port ?? (secure ? 443 : 80)
         let tls = try secure ? TLSContexts.context(insecure: options.allowInsecure) : nil

@@ -1,3 +1,5 @@
+import Transport
+
 /// Reading ``BrotrConfig`` from YAML. Each section lists its keys here, once; a key the
 /// file has and this code does not read is an error.
 extension BrotrConfig {
@@ -10,6 +12,18 @@ extension BrotrConfig {
         let network = try root.section("network")
         self.network = NetworkConfig(
             allowLoopback: try network.value("allow_loopback", default: defaults.network.allowLoopback))
+        let proxies = try network.section("proxies")
+        for name in proxies.keys {
+            let text: String = try proxies.value(name, default: "")
+            guard ["tor", "i2p", "loki"].contains(name) else {
+                throw ConfigError(file: file, line: nil, keyPath: "network.proxies.\(name)", message: "unknown network (known: tor, i2p, loki)")
+            }
+            guard (try? SOCKSProxy(text)) != nil else {
+                throw ConfigError(file: file, line: nil, keyPath: "network.proxies.\(name)", message: "expected host:port of a SOCKS5 proxy, got '\(text.prefix(60))'")
+            }
+            self.network.proxies[name] = text
+        }
+        try proxies.finish()
         try network.finish()
 
         let log = try root.section("log")

@@ -29,6 +29,8 @@ struct ArchiveSettings: Equatable, Sendable {
 struct NetworkConfig: Equatable, Sendable {
     /// Admit loopback relays (127.0.0.0/8, ::1, localhost) for local testbeds.
     var allowLoopback = false
+    /// SOCKS5 proxies (host:port) by overlay network: tor, i2p, loki.
+    var proxies: [String: String] = [:]
 }
 
 /// `log:` — where log lines go and how they look.

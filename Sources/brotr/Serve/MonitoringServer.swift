@@ -25,14 +25,18 @@ enum MonitoringServer {
                 body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
         }
         router.get("health") { _, _ -> Response in
-            let writable = await archive.writer?.isWritable ?? false
-            let body = HealthReport(archiveWritable: writable, stages: await board.statuses)
-            let data = (try? JSONEncoder.sorted.encode(body)) ?? Data("{}".utf8)
-            return Response(
-                status: writable ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+            let (code, data) = health(writable: await archive.writer?.isWritable ?? false, stages: await board.statuses)
+            return Response(status: HTTPResponse.Status(code: code), headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
         }
         return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "brotr"), logger: logger)
+    }
+}
+
+extension MonitoringServer {
+    /// /health's status and JSON body: 200 while the archive can write, 503 when not.
+    static func health(writable: Bool, stages: [Stage: StageBoard.Status]) -> (code: Int, body: Data) {
+        let data = (try? JSONEncoder.sorted.encode(HealthReport(archiveWritable: writable, stages: stages))) ?? Data("{}".utf8)
+        return (writable ? 200 : 503, data)
     }
 }
 

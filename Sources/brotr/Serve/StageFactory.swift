@@ -17,12 +17,12 @@ enum StageFactory {
         case .finder:
             return (Finder(archive: archive, settings: config.finder.settings, allowLoopback: allow, logger: logger), config.finder.interval, config.finder.enabled)
         case .validator:
-            return (
-                Validator(archive: archive, settings: config.validator.settings, allowLoopback: allow, logger: logger), config.validator.interval,
-                config.validator.enabled
-            )
+            var settings = config.validator.settings
+            settings.proxies = config.network.proxyMap
+            return (Validator(archive: archive, settings: settings, allowLoopback: allow, logger: logger), config.validator.interval, config.validator.enabled)
         case .synchronizer:
-            let settings = try config.synchronizer.settings(allowLoopback: allow)
+            var settings = try config.synchronizer.settings(allowLoopback: allow)
+            settings.proxies = config.network.proxyMap
             return (
                 try Synchronizer(archive: archive, settings: settings, allowLoopback: allow, logger: logger), config.synchronizer.interval,
                 config.synchronizer.enabled
