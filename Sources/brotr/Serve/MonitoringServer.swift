@@ -1,8 +1,8 @@
 import Archive
 import Foundation
 import Hummingbird
-import ServiceLifecycle
 import Logging
+import ServiceLifecycle
 import Services
 
 /// `/metrics` and `/health` over HTTP (Hummingbird), for Prometheus and for probes.
