@@ -107,6 +107,9 @@ struct ServeBenchmark {
         let last = samples.suffix(60).map(\.rss)
         func mean(_ xs: [Int]) -> Int { xs.isEmpty ? 0 : xs.reduce(0, +) / xs.count }
         print("RSS (MiB): minute 2 mean \(mean(first) >> 10), last minute mean \(mean(last) >> 10), peak \(peak >> 10); samples \(samples.count)")
+        // The whole curve, a mean per minute, so that flat can be seen to be flat.
+        let perMinute = stride(from: 0, to: samples.count, by: 60).map { mean(samples[$0..<min(samples.count, $0 + 60)].map(\.rss)) >> 10 }
+        print("RSS by minute (MiB): \(perMinute.map(String.init).joined(separator: " "))")
         for stage in ["seeder", "finder", "validator", "synchronizer"] {
             let count = Self.metric(metrics, "cycle_duration_seconds_count{service=\"\(stage)\"}") ?? 0
             let sum = Self.metric(metrics, "cycle_duration_seconds_sum{service=\"\(stage)\"}") ?? 0
