@@ -152,3 +152,28 @@ extension ServeCLITests {
         #expect(MonitoringServer.health(writable: true, stages: [:]).code == 200)
     }
 }
+
+extension ServeCLITests {
+    @Test func aTakenHTTPPortIsAClearError() throws {
+        // Hold a port: a listening socket of this process.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        #expect(listen(fd, 1) == 0)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        let port = Int(UInt16(bigEndian: address.sin_port))
+
+        let root = try ArchiveCLITests.tempDirectory("serve-port")
+        defer { try? FileManager.default.removeItem(at: root) }
+        // Every stage off: only the HTTP server would run, and nothing touches the network.
+        let off = ["seeder", "finder", "validator", "synchronizer"].map { "\($0):\n  enabled: false\n" }.joined()
+        try (off + "http:\n  listen: 127.0.0.1:\(port)\n").write(to: root.appendingPathComponent("brotr.yaml"), atomically: true, encoding: .utf8)
+        let result = try CLITests.run(["serve", "--data", root.path])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("cannot listen on 127.0.0.1:\(port) (http.listen): the address is in use"), "\(result.stderr)")
+    }
+}

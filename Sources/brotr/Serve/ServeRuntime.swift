@@ -1,5 +1,7 @@
 import Archive
+import Glibc
 import Logging
+import NIOCore
 import ServiceLifecycle
 import UnixSignals
 import Services
@@ -34,7 +36,11 @@ enum ServeRuntime {
                 "data": "\(archive.directory.path)", "stages": "\(running.joined(separator: ","))",
                 "http": "\(http && config.http.enabled ? config.http.listen : "off")",
             ])
-        try await ServiceGroup(configuration: configuration).run()
+        do {
+            try await ServiceGroup(configuration: configuration).run()
+        } catch let error as IOError where error.errnoCode == EADDRINUSE {
+            throw CLIFailure("cannot listen on \(config.http.listen) (http.listen): the address is in use; stop what holds it, or set another port")
+        }
         logger.info("stopped")
     }
 }
