@@ -13,6 +13,13 @@ import Transport
 struct DiscoveryTests {
     let logger = Logger(label: "test")
 
+    /// Port 1 (tcpmux) is privileged and unused here: connections are refused at once. A
+    /// port freed by a stopped relay could be taken again by a parallel test.
+    static let refusedURL: RelayURL = {
+        guard let url = try? RelayURL("ws://127.0.0.1:1", allowLoopback: true) else { preconditionFailure("a valid URL") }
+        return url
+    }()
+
     func workspace() -> SynchronizerTests.Workspace { SynchronizerTests.Workspace() }
 
     func candidateURLs(_ archive: Archive) throws -> [String] {
@@ -102,10 +109,7 @@ struct DiscoveryTests {
         let open = try await TestRelay(events: [])
         let authOnly = try await TestRelay(events: [], behavior: { var b = TestRelayBehavior(); b.requireAuth = true; return b }())
         defer { Task { await open.stop(); await authOnly.stop() } }
-        // A port nothing listens on: a listener bound and closed at once.
-        let closed = try await TestRelay(events: [])
-        let deadURL = closed.url
-        await closed.stop()
+        let deadURL = Self.refusedURL
 
         let space = workspace()
         let archive = try Archive.open(space.directory)
@@ -113,7 +117,7 @@ struct DiscoveryTests {
         #expect(try await store.add([open.url, authOnly.url, deadURL], at: 100) == 3)
         #expect(try await store.add([open.url], at: 100) == 0)
         var settings = ValidatorSettings()
-        settings.connection = ConnectionOptions(connectTimeout: .seconds(20), readTimeout: .seconds(20))
+        settings.connection = ConnectionOptions(connectTimeout: .seconds(90), readTimeout: .seconds(90))
         settings.cooldown = 0
         settings.maxFailures = 2
         let validator = Validator(archive: archive, settings: settings, allowLoopback: true, logger: logger)
@@ -134,12 +138,10 @@ struct DiscoveryTests {
     @Test func validatorWaitsOutTheCooldown() async throws {
         let space = workspace()
         let archive = try Archive.open(space.directory)
-        let closed = try await TestRelay(events: [])
-        let url = closed.url
-        await closed.stop()
+        let url = Self.refusedURL
         try await CandidateStore(archive: archive).add([url], at: 100)
         var settings = ValidatorSettings()
-        settings.connection = ConnectionOptions(connectTimeout: .seconds(20), readTimeout: .seconds(20))
+        settings.connection = ConnectionOptions(connectTimeout: .seconds(90), readTimeout: .seconds(90))
         settings.cooldown = 3600
         let validator = Validator(archive: archive, settings: settings, allowLoopback: true, logger: logger)
         #expect(try await validator.runCycle().checked == 1)
@@ -197,7 +199,7 @@ extension DiscoveryTests {
         let archive = try Archive.open(workspace().directory)
         try await CandidateStore(archive: archive).add([relay.url], at: 100)
         var settings = ValidatorSettings()
-        settings.connection = ConnectionOptions(connectTimeout: .seconds(20), readTimeout: .seconds(20))
+        settings.connection = ConnectionOptions(connectTimeout: .seconds(90), readTimeout: .seconds(90))
 
         // Without the fallback the certificate is refused; with it the relay is promoted
         // and marked insecure for the Synchronizer.
@@ -212,7 +214,7 @@ extension DiscoveryTests {
 
         var sync = SynchronizerSettings()
         sync.endLag = 0
-        sync.connection = ConnectionOptions(connectTimeout: .seconds(20), readTimeout: .seconds(20))
+        sync.connection = ConnectionOptions(connectTimeout: .seconds(90), readTimeout: .seconds(90))
         let report = try await Synchronizer(archive: archive, settings: sync, allowLoopback: true, logger: logger).runCycle()
         #expect(report.relaysSynced == 1 && report.eventsNew == 50, "\(report.failures)")
     }
