@@ -5,6 +5,7 @@ import NIOPosix
 import NIOSOCKS
 import NIOSSL
 import NIOWebSocket
+import Synchronization
 
 extension RelayConnection {
     private enum Upgrade: Sendable {
@@ -30,7 +31,9 @@ extension RelayConnection {
         let readTimeout = TimeAmount(options.readTimeout)
         let hostHeader = (url.host.contains(":") ? "[\(url.host)]" : url.host) + (url.port.map { ":\($0)" } ?? "")
         let maxMessage = options.maxMessageBytes
-        let started = ContinuousClock.now
+        // Set when the deadline closes the channel, so that the failure it causes is told
+        // apart from a refusal however late the awaiting task runs.
+        let deadlineFired = DeadlineFlag()
 
         let upgrade: EventLoopFuture<Upgrade>
         do {
@@ -39,7 +42,10 @@ extension RelayConnection {
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .connect(host: target.host, port: target.port) { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        let deadline = channel.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
+                        let deadline = channel.eventLoop.scheduleTask(in: timeout) {
+                            deadlineFired.fire()
+                            channel.close(promise: nil)
+                        }
                         let handlers = channel.pipeline.syncOperations
                         try handlers.addHandler(IdleStateHandler(readTimeout: readTimeout))
                         try handlers.addHandler(ReadTimeoutHandler(timeout: options.readTimeout))
@@ -74,18 +80,18 @@ extension RelayConnection {
                     }
                 }
         } catch {
-            throw connectError(error, started: started, options: options)
+            throw connectError(error, deadlineFired: deadlineFired.hasFired, options: options)
         }
         let result: Upgrade
-        do { result = try await upgrade.get() } catch { throw connectError(error, started: started, options: options) }
+        do { result = try await upgrade.get() } catch { throw connectError(error, deadlineFired: deadlineFired.hasFired, options: options) }
         switch result {
         case .websocket(let channel, let recorder): return (channel, recorder)
         case .refused: throw TransportError(.upgradeRefused, "\(url) did not upgrade to WebSocket")
         }
     }
 
-    private static func connectError(_ error: any Error, started: ContinuousClock.Instant, options: ConnectionOptions) -> TransportError {
-        if ContinuousClock.now - started >= options.connectTimeout {
+    private static func connectError(_ error: any Error, deadlineFired: Bool, options: ConnectionOptions) -> TransportError {
+        if deadlineFired {
             return TransportError(.connectTimeout, "no WebSocket within \(options.connectTimeout)")
         }
         switch error {
@@ -106,4 +112,12 @@ extension TimeAmount {
         let (seconds, attoseconds) = duration.components
         self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
+}
+
+/// Whether a connection's deadline has fired; set on the event loop, read by the task.
+final class DeadlineFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+
+    func fire() { value.store(true, ordering: .releasing) }
+    var hasFired: Bool { value.load(ordering: .acquiring) }
 }
