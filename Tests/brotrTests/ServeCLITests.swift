@@ -14,17 +14,27 @@ import FoundationNetworking
 /// `brotr serve` as a user runs it, on a testbed of relays on 127.0.0.1.
 @Suite(.serialized)
 struct ServeCLITests {
-    static func freePort() throws -> Int {
+    /// A TCP socket bound to an ephemeral port on 127.0.0.1 (listening when asked), and
+    /// the port. The caller closes it.
+    static func boundSocket(listening: Bool = false) throws -> (fd: Int32, port: Int) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        guard bound == 0 else { throw CLIFixtureError("cannot bind a port") }
+        guard bound == 0, !listening || listen(fd, 1) == 0 else {
+            close(fd)
+            throw CLIFixtureError("cannot bind a port")
+        }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
+        return (fd, Int(UInt16(bigEndian: address.sin_port)))
+    }
+
+    static func freePort() throws -> Int {
+        let (fd, port) = try boundSocket()
+        close(fd)
+        return port
     }
 
     static func get(_ url: String) async throws -> (status: Int, body: String) {
@@ -156,16 +166,8 @@ extension ServeCLITests {
 extension ServeCLITests {
     @Test func aTakenHTTPPortIsAClearError() throws {
         // Hold a port: a listening socket of this process.
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let (fd, port) = try Self.boundSocket(listening: true)
         defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        #expect(listen(fd, 1) == 0)
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        let port = Int(UInt16(bigEndian: address.sin_port))
 
         let root = try ArchiveCLITests.tempDirectory("serve-port")
         defer { try? FileManager.default.removeItem(at: root) }

@@ -35,26 +35,12 @@ public actor Synchronizer {
         let end = Int64(Date().timeIntervalSince1970) - settings.endLag
         let limits = NetworkLimits(total: settings.concurrency, perNetwork: settings.networkConcurrency)
         var report = SynchronizerReport()
-        await withTaskGroup(of: (network: RelayNetwork, report: SynchronizerReport).self) { group in
-            var pending = relays[...]
-            var running: [RelayNetwork] = []
-            func startMore() {
-                while let index = pending.firstIndex(where: { limits.admits($0.network, running: running) }) {
-                    let relay = pending.remove(at: index)
-                    running.append(relay.network)
-                    let cursor = state[Self.cursorKey(relay)].flatMap { Int64($0) }
-                    let quirks = state[Self.quirksKey(relay)].flatMap { try? JSONDecoder().decode(RelayQuirks.self, from: Data($0.utf8)) }
-                    let insecure = state[Self.insecureKey(relay)] != nil
-                    group.addTask { (relay.network, await self.sync(relay, cursor: cursor, quirks: quirks ?? RelayQuirks(), insecure: insecure, end: end)) }
-                }
-            }
-            startMore()
-            while let done = await group.next() {
-                report.add(done.report)
-                if let i = running.firstIndex(of: done.network) { running.remove(at: i) }
-                startMore()
-            }
-        }
+        await limits.forEach(relays, network: \.network) { relay in
+            let cursor = state[Self.cursorKey(relay)].flatMap { Int64($0) }
+            let quirks = state[Self.quirksKey(relay)].flatMap { try? JSONDecoder().decode(RelayQuirks.self, from: Data($0.utf8)) }
+            let insecure = state[Self.insecureKey(relay)] != nil
+            return await self.sync(relay, cursor: cursor, quirks: quirks ?? RelayQuirks(), insecure: insecure, end: end)
+        } collect: { report.add($0) }
         return report
     }
 
@@ -71,5 +57,31 @@ struct NetworkLimits: Sendable {
 
     func admits(_ network: RelayNetwork, running: [RelayNetwork]) -> Bool {
         running.count < max(1, total) && running.filter { $0 == network }.count < max(1, perNetwork[network] ?? total)
+    }
+
+    /// Runs `work` for every item, as many at once as the limits admit (items whose network
+    /// is full wait while later ones start), and hands each result to `collect` as it ends.
+    func forEach<Item: Sendable, Result: Sendable>(
+        _ items: [Item], network: (Item) -> RelayNetwork, _ work: @escaping @Sendable (Item) async -> Result,
+        collect: (Result) -> Void, isolation: isolated (any Actor)? = #isolation
+    ) async {
+        await withTaskGroup(of: (RelayNetwork, Result).self) { group in
+            var pending = items[...]
+            var running: [RelayNetwork] = []
+            func startMore() {
+                while let index = pending.firstIndex(where: { admits(network($0), running: running) }) {
+                    let item = pending.remove(at: index)
+                    let net = network(item)
+                    running.append(net)
+                    group.addTask { (net, await work(item)) }
+                }
+            }
+            startMore()
+            while let (net, result) = await group.next() {
+                if let i = running.firstIndex(of: net) { running.remove(at: i) }
+                collect(result)
+                startMore()
+            }
+        }
     }
 }

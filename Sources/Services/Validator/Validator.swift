@@ -56,44 +56,32 @@ public actor Validator: CycleStage {
         var promoted: [RelayURL] = []
         var dropped = Set<String>()
         let limits = NetworkLimits(total: settings.concurrency, perNetwork: settings.networkConcurrency)
-        await withTaskGroup(of: (Candidate, RelayURL?, RelayCheck.Result).self) { group in
-            var pending = due[...]
-            var running: [RelayNetwork] = []
-            func startMore() {
-                while let index = pending.firstIndex(where: { limits.admits(RelayNetwork(rawValue: $0.network) ?? .clearnet, running: running) }) {
-                    let candidate = pending.remove(at: index)
-                    guard let url = try? RelayURL(candidate.url, allowLoopback: allowLoopback) else {
-                        // Not a relay URL under the current settings (loopback turned off, say).
-                        group.addTask { (candidate, nil, RelayCheck.Result(valid: false, reason: "not an admissible relay URL")) }
-                        continue
-                    }
-                    running.append(url.network)
-                    let settings = settings
-                    group.addTask { (candidate, url, await RelayCheck.run(url, settings: settings)) }
-                }
+        let (admitLoopback, checkSettings) = (allowLoopback, settings)
+        await limits.forEach(Array(due), network: { RelayNetwork(rawValue: $0.network) ?? .clearnet }) { candidate in
+            // Not a relay URL under the current settings (loopback turned off, say).
+            guard let url = try? RelayURL(candidate.url, allowLoopback: admitLoopback) else {
+                return (candidate, nil, RelayCheck.Result(valid: false, reason: "not an admissible relay URL"))
             }
-            startMore()
-            while let (candidate, url, result) = await group.next() {
-                if let url, let i = running.firstIndex(of: url.network) { running.remove(at: i) }
-                report.checked += 1
-                if result.valid, let url {
-                    promoted.append(url)
-                    updates.append(CandidateStore.update(candidate, remove: true, at: now))
-                    if result.insecure {
-                        // Recorded for the Synchronizer, which then connects the same way.
-                        updates.append(ServiceStateUpdate(service: Synchronizer.service, key: Synchronizer.insecureKey(url), value: "1", updatedAt: now))
-                    }
-                    logger.debug("relay valid", metadata: ["relay": "\(candidate.url)", "reason": "\(result.reason)", "insecure": "\(result.insecure)"])
-                } else {
-                    var next = candidate
-                    next.failures += 1
-                    next.lastAttempt = now
-                    let drop = next.failures >= settings.maxFailures
-                    if drop { dropped.insert(candidate.url) }
-                    updates.append(CandidateStore.update(next, remove: drop, at: now))
-                    logger.debug("relay invalid", metadata: ["relay": "\(candidate.url)", "reason": "\(result.reason)", "failures": "\(next.failures)"])
+            return (candidate, url, await RelayCheck.run(url, settings: checkSettings))
+        } collect: { (outcome: (candidate: Candidate, url: RelayURL?, result: RelayCheck.Result)) in
+            let (candidate, url, result) = outcome
+            report.checked += 1
+            if result.valid, let url {
+                promoted.append(url)
+                updates.append(CandidateStore.update(candidate, remove: true, at: now))
+                if result.insecure {
+                    // Recorded for the Synchronizer, which then connects the same way.
+                    updates.append(ServiceStateUpdate(service: Synchronizer.service, key: Synchronizer.insecureKey(url), value: "1", updatedAt: now))
                 }
-                startMore()
+                logger.debug("relay valid", metadata: ["relay": "\(candidate.url)", "reason": "\(result.reason)", "insecure": "\(result.insecure)"])
+            } else {
+                var next = candidate
+                next.failures += 1
+                next.lastAttempt = now
+                let drop = next.failures >= settings.maxFailures
+                if drop { dropped.insert(candidate.url) }
+                updates.append(CandidateStore.update(next, remove: drop, at: now))
+                logger.debug("relay invalid", metadata: ["relay": "\(candidate.url)", "reason": "\(result.reason)", "failures": "\(next.failures)"])
             }
         }
         if !updates.isEmpty {
