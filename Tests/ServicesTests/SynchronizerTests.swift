@@ -23,11 +23,11 @@ struct SynchronizerTests {
         deinit { try? FileManager.default.removeItem(atPath: path) }
     }
 
-    func settings(pageSize: Int = 100, readTimeout: Duration = .seconds(30)) -> SynchronizerSettings {
+    func settings(pageSize: Int = 100, readTimeout: Duration = .seconds(90)) -> SynchronizerSettings {
         var s = SynchronizerSettings()
         s.endLag = 0
         s.batchSize = 300
-        s.connection = ConnectionOptions(connectTimeout: .seconds(20), readTimeout: readTimeout)
+        s.connection = ConnectionOptions(connectTimeout: .seconds(90), readTimeout: readTimeout)
         s.stream = StreamOptions(pageSize: pageSize, authKey: SecretKey.generate())
         return s
     }

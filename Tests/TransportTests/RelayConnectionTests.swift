@@ -9,7 +9,7 @@ import Transport
 /// configured time, whatever the other end does.
 struct RelayConnectionTests {
     /// Generous timeouts: these tests share a loaded machine with the rest of the suite.
-    let options = ConnectionOptions(connectTimeout: .seconds(30), readTimeout: .seconds(30))
+    let options = ConnectionOptions(connectTimeout: .seconds(90), readTimeout: .seconds(90))
 
     func code(_ url: RelayURL, _ options: ConnectionOptions) async -> TransportError.Code? {
         do {

@@ -35,7 +35,7 @@ enum StreamFixtures {
     static func stream(
         _ relay: TestRelay, filters: [Filter] = [], since: Int64 = 0, until: Int64 = 1_800_000_000,
         options: StreamOptions = StreamOptions(pageSize: 100), quirks: RelayQuirks = RelayQuirks(),
-        connection: ConnectionOptions = ConnectionOptions(connectTimeout: .seconds(20), readTimeout: .seconds(30))
+        connection: ConnectionOptions = ConnectionOptions(connectTimeout: .seconds(90), readTimeout: .seconds(90))
     ) async -> Result {
         var result = Result()
         do {

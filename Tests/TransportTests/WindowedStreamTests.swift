@@ -132,7 +132,7 @@ struct WindowedStreamTests {
         let relay = try await relay(corpus) { $0.oversizedEvery = 500; $0.oversizedBytes = 2 << 20 }
         defer { Task { await relay.stop() } }
         let result = await StreamFixtures.stream(
-            relay, connection: ConnectionOptions(connectTimeout: .seconds(20), readTimeout: .seconds(30), maxMessageBytes: 1 << 20))
+            relay, connection: ConnectionOptions(connectTimeout: .seconds(90), readTimeout: .seconds(90), maxMessageBytes: 1 << 20))
         let error = try #require(result.error as? TransportError)
         #expect(error.code == .messageTooLarge, "\(error)")
         // What was delivered before the failure is a correct prefix.
