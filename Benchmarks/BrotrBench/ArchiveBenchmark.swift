@@ -38,7 +38,7 @@ struct ArchiveBenchmark {
             var start = 0
             try await pipeline.run(
                 next: {
-                    let end = min(lines.count, start + 2000)
+                    let end = min(lines.count, start + ImportPipeline.defaultBatchSize)
                     defer { start = end }
                     return (start..<end).map { ImportPipeline.Line(bytes: lines[$0], number: $0 + 1) }
                 },

@@ -36,50 +36,11 @@ struct BulkLoad {
         }
     }
 
-    /// A decoded frame for the bulk load: events as index entries, other records whole.
-    struct Frame {
-        enum Item {
-            case event(EventIndexEntry)
-            case record(Record)
-        }
-        let segment: UInt32
-        let offset: Int64
-        let length: Int
-        let items: [(item: Item, pos: Int)]
-
-        /// Decodes a frame's content.
-        init(segment: UInt32, offset: Int64, length: Int, payload: [UInt8], file: String) throws {
-            self.segment = segment
-            self.offset = offset
-            self.length = length
-            items = try payload.withUnsafeBytes { buffer in
-                var reader = ByteReader(buffer)
-                var out: [(Item, Int)] = []
-                while !reader.isAtEnd {
-                    let pos = reader.index
-                    do {
-                        let item = try RecordCodec.readEnvelope(&reader) { type, body -> Item in
-                            type == Record.Kind.event.rawValue
-                                ? .event(try EventIndexEntry(&body)) : .record(try RecordCodec.decodeBody(type: type, &body))
-                        }
-                        out.append((item, pos))
-                    } catch let error as ArchiveError {
-                        throw ArchiveError(error.code, "\(error.message) (record at \(pos) in the frame)", file: file, offset: offset)
-                    } catch {
-                        throw ArchiveError(.corrupt, "undecodable record at \(pos) in the frame", file: file, offset: offset)
-                    }
-                }
-                return out
-            }
-        }
-    }
-
     /// Loads the records of some frames in one transaction.
-    func load(_ frames: [Frame]) throws {
+    func load(_ frames: [SegmentWriter.WrittenFrame]) throws {
         try pool.write { db in
             let index = IndexWriter(db: db, caches: caches)
             let insertObservation = try FastStatement(db, sql: "INSERT INTO observation_load (id, relay, seen_at) VALUES (?, ?, ?)")
-            let insertEvent = try FastStatement(db, sql: "INSERT INTO event (id, pubkey, created_at, kind, frame, pos) VALUES (?, ?, ?, ?, ?, ?)")
             let insertTag = try FastStatement(db, sql: "INSERT INTO event_tag_load (name, value, event) VALUES (?, ?, ?)")
             for written in frames {
                 let frame = try index.insertFrame(segment: written.segment, offset: written.offset, length: written.length)
@@ -87,12 +48,8 @@ struct BulkLoad {
                     let record: Record
                     switch item {
                     case .event(let entry):
-                        let author = try index.pubkeyID(entry.pubkey)
-                        try entry.id.withUnsafeBytes { id in
-                            try insertEvent.run(.blob(id), .int(author), .int(entry.createdAt), .int(entry.kind), .int(frame), .int(Int64(pos)))
-                        }
-                        let row = db.lastInsertedRowID
-                        for (letter, key) in entry.tags { try insertTag.run(.int(Int64(letter)), .int(key), .int(row)) }
+                        let row = try index.insertEvent(entry, frame: frame, pos: pos)
+                        for (letter, key) in entry.tags { try insertTag.run(Int64(letter), key, row) }
                         continue
                     case .record(let r): record = r
                     }
@@ -103,7 +60,8 @@ struct BulkLoad {
                         }
                         try id.withUnsafeBytes { try insertObservation.run(.blob($0), .int(relayID), .int(seenAt)) }
                     default:
-                        try index.apply(record, frame: frame, pos: pos)
+                        var pending = IndexWriter.Pending()
+                        try index.apply(.record(record), frame: frame, pos: pos, knownNew: false, pending: &pending)
                     }
                 }
                 try index.setWatermark(segment: written.segment, offset: written.offset + Int64(written.length))

@@ -30,10 +30,8 @@ struct IndexWriter {
 
     /// The row of an archived event, if any.
     func eventRow(_ id: EventID) throws -> Int64? {
-        let blob = id.withUnsafeBytes { Data($0) }
-        return try Int64.fetchOne(
-            db.cachedStatement(sql: "SELECT rowid FROM event WHERE substr(id, 1, 8) = substr(?, 1, 8) AND id = ?"),
-            arguments: [blob, blob])
+        let lookup = try FastStatement(db, sql: "SELECT rowid FROM event WHERE substr(id, 1, 8) = substr(?1, 1, 8) AND id = ?1")
+        return try id.withUnsafeBytes { try lookup.firstInt(.blob($0)) }
     }
 
     func relayID(_ url: String) throws -> Int64? {
@@ -58,16 +56,34 @@ struct IndexWriter {
         return id
     }
 
+    /// Rows made while applying frames, kept until the frames are done.
+    struct Pending {
+        /// (letter, value key, event row) of single-letter tags, inserted last and sorted.
+        var tags: [(name: Int64, value: Int64, event: Int64)] = []
+        /// Rows of the events inserted so far, so that their observations need no lookup.
+        var rows: [EventID: Int64] = [:]
+    }
+
     /// Indexes one record found at (frame, pos). Repeated records (an event written twice
     /// across a crash, a relay announced again) leave the index as it was; `knownNew` skips
     /// that check for events the writer has just deduplicated.
-    func apply(_ record: Record, frame: Int64, pos: Int, knownNew: Bool = false) throws {
+    func apply(_ item: IndexItem, frame: Int64, pos: Int, knownNew: Bool, pending: inout Pending) throws {
+        let record: Record
+        switch item {
+        case .event(let entry):
+            if !knownNew, try eventRow(entry.id) != nil { return }
+            let row = try insertEvent(entry, frame: frame, pos: pos)
+            pending.rows[entry.id] = row
+            for (letter, key) in entry.tags { pending.tags.append((Int64(letter), key, row)) }
+            return
+        case .record(let r): record = r
+        }
         switch record {
         case .event(let event):
-            if !knownNew, try eventRow(event.id) != nil { return }
-            try insertEvent(event, frame: frame, pos: pos)
+            // A whole event (no decoder of this module makes one): index it as its encoding.
+            try apply(try EncodedRecord(.event(event)).item, frame: frame, pos: pos, knownNew: knownNew, pending: &pending)
         case .observation(let id, let relay, let seenAt):
-            guard let row = try eventRow(id) else {
+            guard let row = try pending.rows[id] ?? eventRow(id) else {
                 throw ArchiveError(.inconsistent, "observation of event \(id.hex) before the event itself")
             }
             guard let relayID = try relayID(relay) else {
@@ -90,28 +106,35 @@ struct IndexWriter {
         }
     }
 
-    /// Indexes every record of a written frame and advances the watermark past it.
-    func apply(frame: SegmentWriter.WrittenFrame, knownNew: Bool = false) throws {
-        let id = try insertFrame(segment: frame.segment, offset: frame.offset, length: frame.length)
-        for (record, pos) in frame.records { try apply(record, frame: id, pos: pos, knownNew: knownNew) }
-        try setWatermark(segment: frame.segment, offset: frame.offset + Int64(frame.length))
+    /// Indexes every record of some written frames and advances the watermark past the
+    /// last. Tag rows go in last, in key order: inserted in the events' order they would
+    /// land all over the tag B-tree, one page visit each; sorted, neighbours share pages.
+    func apply(frames: [SegmentWriter.WrittenFrame], knownNew: Bool = false) throws {
+        var pending = Pending()
+        for frame in frames {
+            let id = try insertFrame(segment: frame.segment, offset: frame.offset, length: frame.length)
+            for (item, pos) in frame.items { try apply(item, frame: id, pos: pos, knownNew: knownNew, pending: &pending) }
+        }
+        try insertTags(&pending.tags)
+        if let last = frames.last { try setWatermark(segment: last.segment, offset: last.offset + Int64(last.length)) }
     }
 
-    /// Inserts an event row and its tag rows, returning the row id.
-    @discardableResult
-    func insertEvent(_ event: Event, frame: Int64, pos: Int) throws -> Int64 {
-        let author = try pubkeyID(event.pubkey)
+    /// Inserts an event row, returning its row id. Its tag rows are the caller's.
+    func insertEvent(_ entry: EventIndexEntry, frame: Int64, pos: Int) throws -> Int64 {
+        let author = try pubkeyID(entry.pubkey)
         let insert = try FastStatement(db, sql: "INSERT INTO event (id, pubkey, created_at, kind, frame, pos) VALUES (?, ?, ?, ?, ?, ?)")
-        try event.id.withUnsafeBytes { id in
-            try insert.run(.blob(id), .int(author), .int(event.createdAt), .int(Int64(event.kind)), .int(frame), .int(Int64(pos)))
+        try entry.id.withUnsafeBytes { id in
+            try insert.run(.blob(id), .int(author), .int(entry.createdAt), .int(entry.kind), .int(frame), .int(Int64(pos)))
         }
-        let row = db.lastInsertedRowID
-        let tagInsert = try FastStatement(db, sql: "INSERT OR IGNORE INTO event_tag (name, value, event) VALUES (?, ?, ?)")
-        for tag in event.tags where tag.count >= 2 {
-            guard let letter = TagKey.letter(tag[0]) else { continue }
-            try tagInsert.run(.int(Int64(letter)), .int(TagKey.key(tag[1])), .int(row))
-        }
-        return row
+        return db.lastInsertedRowID
+    }
+
+    /// Sorts tag rows and inserts them (a tag repeated in one event gives one row).
+    func insertTags(_ rows: inout [(name: Int64, value: Int64, event: Int64)]) throws {
+        guard !rows.isEmpty else { return }
+        rows.sort { ($0.name, $0.value, $0.event) < ($1.name, $1.value, $1.event) }
+        let insert = try FastStatement(db, sql: "INSERT OR IGNORE INTO event_tag (name, value, event) VALUES (?, ?, ?)")
+        for row in rows { try insert.run(row.name, row.value, row.event) }
     }
 
     func setServiceState(_ update: ServiceStateUpdate) throws {

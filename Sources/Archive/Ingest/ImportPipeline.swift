@@ -36,14 +36,36 @@ public struct ImportPipeline: Sendable {
         self.parallelism = parallelism
     }
 
+    /// Events per durable batch unless the caller says otherwise: large enough that each
+    /// index commit rewrites few pages twice, small enough to keep memory low.
+    public static let defaultBatchSize = 5000
+
+    /// How many batches verification may run ahead of the writer: with one, the cores
+    /// idle whenever the writer waits on its fsync or a batch verifies faster than the
+    /// previous one writes.
+    static let lookahead = 2
+
     /// Runs until `next` returns an empty batch. `report` is called in order, once per
     /// batch, after the batch is durable.
     public func run(next: () throws -> [Line], report: (Outcome) -> Void) async throws {
-        var lines = try next()
-        var verdicts = await ParallelVerifier.verify(lines.map(\.bytes), parallelism: parallelism)
-        while !lines.isEmpty {
+        var ahead: [(lines: [Line], verdicts: Task<[ParallelVerifier.Verdict], Never>)] = []
+        // Verification holds no resources: on an error, the batches ahead are left to finish.
+        defer { for batch in ahead { batch.verdicts.cancel() } }
+        func readAhead() throws {
+            while ahead.count < Self.lookahead {
+                let lines = try next()
+                guard !lines.isEmpty else { return }
+                let parallelism = parallelism
+                ahead.append((lines, Task { await ParallelVerifier.verify(lines.map(\.bytes), parallelism: parallelism) }))
+            }
+        }
+        try readAhead()
+        while !ahead.isEmpty {
+            let (lines, task) = ahead.removeFirst()
+            let verdicts = await task.value
+            try readAhead()
             var rejected: [(Line, NostrError)] = []
-            var events: [Event] = []
+            var events: [PreparedEvent] = []
             events.reserveCapacity(verdicts.count)
             for (line, verdict) in zip(lines, verdicts) {
                 switch verdict {
@@ -51,15 +73,11 @@ public struct ImportPipeline: Sendable {
                 case .rejected(let error): rejected.append((line, error))
                 }
             }
-            let batch = EventBatch(events: events, relay: relay, seenAt: seenAt)
-            let count = events.count, lastID = events.last?.id
-            let following = try next()
-            async let written = batch.events.isEmpty ? BatchResult(new: 0, duplicates: 0, observations: 0) : writer.write(batch)
-            async let verifiedNext = ParallelVerifier.verify(following.map(\.bytes), parallelism: parallelism)
-            let result = try await written
-            report(Outcome(rejected: rejected, written: count, lastID: lastID, result: result))
-            lines = following
-            verdicts = await verifiedNext
+            let result =
+                events.isEmpty
+                ? BatchResult(new: 0, duplicates: 0, observations: 0)
+                : try await writer.write(EventBatch(prepared: events, relay: relay, seenAt: seenAt))
+            report(Outcome(rejected: rejected, written: events.count, lastID: events.last?.id, result: result))
         }
     }
 }

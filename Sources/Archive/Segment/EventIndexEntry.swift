@@ -3,7 +3,7 @@ import Nostr
 /// What the index needs of an event record, decoded without building the event: no
 /// strings for content or tags, tag keys computed from the raw bytes. Used by reindex,
 /// where it replaces a full decode per event.
-struct EventIndexEntry {
+struct EventIndexEntry: Sendable {
     var id: EventID
     var pubkey: PublicKey
     var createdAt: Int64

@@ -12,12 +12,12 @@ final class SegmentWriter {
         var compressionLevel: Int32 = 0
     }
 
-    /// A frame that was written, and where each record went inside it.
+    /// A frame that was written (or read back), and where each record went inside it.
     struct WrittenFrame {
         let segment: UInt32
         let offset: Int64
         let length: Int
-        let records: [(record: Record, pos: Int)]
+        let items: [(item: IndexItem, pos: Int)]
     }
 
     let directory: DataDirectory
@@ -76,30 +76,27 @@ final class SegmentWriter {
         size = mark
     }
 
-    /// Encodes `records` into frames and writes them at the end of the active segment.
-    func append(_ records: [Record]) throws -> [WrittenFrame] {
+    /// Packs encoded records into frames and writes them at the end of the active segment.
+    func append(_ records: [EncodedRecord]) throws -> [WrittenFrame] {
         var frames: [WrittenFrame] = []
         var payload: [UInt8] = []
-        var placed: [(Record, Int)] = []
+        var placed: [(IndexItem, Int)] = []
         func flush() throws {
             guard !placed.isEmpty else { return }
             let frame = LZ4Frame.compress(payload, level: configuration.compressionLevel)
             try file.write(frame, at: size)
-            frames.append(WrittenFrame(segment: segment, offset: size, length: frame.count, records: placed))
+            frames.append(WrittenFrame(segment: segment, offset: size, length: frame.count, items: placed))
             size += Int64(frame.count)
             payload.removeAll(keepingCapacity: true)
             placed.removeAll(keepingCapacity: true)
         }
-        var encoded: [UInt8] = []
         for record in records {
-            encoded.removeAll(keepingCapacity: true)
-            RecordCodec.append(record, to: &encoded)
-            guard encoded.count <= LZ4Frame.maxPayload else {
-                throw ArchiveError(.invalidRequest, "a record of \(encoded.count) bytes exceeds the \(LZ4Frame.maxPayload)-byte frame limit")
+            guard record.bytes.count <= LZ4Frame.maxPayload else {
+                throw ArchiveError(.invalidRequest, "a record of \(record.bytes.count) bytes exceeds the \(LZ4Frame.maxPayload)-byte frame limit")
             }
-            if !payload.isEmpty, payload.count + encoded.count > configuration.maxFramePayload { try flush() }
-            placed.append((record, payload.count))
-            payload.append(contentsOf: encoded)
+            if !payload.isEmpty, payload.count + record.bytes.count > configuration.maxFramePayload { try flush() }
+            placed.append((record.item, payload.count))
+            payload.append(contentsOf: record.bytes)
         }
         try flush()
         return frames

@@ -42,7 +42,7 @@ extension Archive {
                 let isLast = i == files.count - 1
                 let scanner = try SegmentScanner(path: path)
                 var offset = Int64(SegmentHeader.size)
-                var pending: [BulkLoad.Frame] = []
+                var pending: [SegmentWriter.WrittenFrame] = []
                 func flush() throws {
                     guard !pending.isEmpty else { return }
                     try bulk.load(pending)
@@ -52,7 +52,8 @@ extension Archive {
                     switch try scanner.step(at: offset) {
                     case .end: break scan
                     case .frame(let at, let length, let payload):
-                        let frame = try BulkLoad.Frame(segment: number, offset: at, length: length, payload: payload, file: path)
+                        let items = try IndexItem.decode(frame: payload, file: path, offset: at)
+                        let frame = SegmentWriter.WrittenFrame(segment: number, offset: at, length: length, items: items)
                         summary.records += frame.items.count
                         summary.events += frame.items.filter { if case .event = $0.item { true } else { false } }.count
                         pending.append(frame)

@@ -36,7 +36,11 @@ public struct ServiceStateUpdate: Sendable, Hashable {
 /// state updates to commit with them.
 public struct EventBatch: Sendable {
     /// Events whose id and signature were already verified.
-    public var events: [Event]
+    enum Events: Sendable {
+        case plain([Event])
+        case prepared([PreparedEvent])
+    }
+    let events: Events
     /// The relay they were seen at, if any (a normalized URL).
     public var relay: RelayURL?
     /// When they were seen, Unix seconds.
@@ -44,11 +48,36 @@ public struct EventBatch: Sendable {
     /// State changes committed atomically with the batch (a sync cursor).
     public var stateUpdates: [ServiceStateUpdate]
 
+    /// A batch of verified events; the writer encodes them.
     public init(events: [Event], relay: RelayURL? = nil, seenAt: Int64, stateUpdates: [ServiceStateUpdate] = []) {
-        self.events = events
+        self.events = .plain(events)
         self.relay = relay
         self.seenAt = seenAt
         self.stateUpdates = stateUpdates
+    }
+
+    /// A batch of verified events encoded beforehand (in parallel, say).
+    public init(prepared: [PreparedEvent], relay: RelayURL? = nil, seenAt: Int64, stateUpdates: [ServiceStateUpdate] = []) {
+        self.events = .prepared(prepared)
+        self.relay = relay
+        self.seenAt = seenAt
+        self.stateUpdates = stateUpdates
+    }
+
+    /// How many events the batch holds.
+    public var count: Int {
+        switch events {
+        case .plain(let events): events.count
+        case .prepared(let events): events.count
+        }
+    }
+
+    /// The events, encoded.
+    func prepare() throws -> [PreparedEvent] {
+        switch events {
+        case .plain(let events): try events.map { try PreparedEvent($0) }
+        case .prepared(let events): events
+        }
     }
 }
 

@@ -73,18 +73,19 @@ public actor ArchiveWriter {
     }
 
     private func writeUnwrapped(_ batch: EventBatch) throws -> BatchResult {
+        let events = try batch.prepare()
         // 1. Dedupe, against the index and within the batch.
         let relayURL = batch.relay?.url
-        var records: [Record] = []
+        var records: [EncodedRecord] = []
         var result = BatchResult(new: 0, duplicates: 0, observations: 0)
         try pool.read { db in
             let index = IndexWriter(db: db, caches: caches)
             if let relay = batch.relay, try index.relayID(relay.url) == nil {
-                records.append(.relay(url: relay.url, network: relay.network, discoveredAt: batch.seenAt))
+                records.append(try EncodedRecord(.relay(url: relay.url, network: relay.network, discoveredAt: batch.seenAt)))
             }
             var seen = Set<EventID>()
-            var observations: [Record] = []
-            for event in batch.events where seen.insert(event.id).inserted {
+            var observations: [EncodedRecord] = []
+            for event in events where seen.insert(event.id).inserted {
                 if let row = try index.eventRow(event.id) {
                     result.duplicates += 1
                     if let relayURL, let relayID = try index.relayID(relayURL), try index.hasObservation(event: row, relay: relayID) {
@@ -92,10 +93,10 @@ public actor ArchiveWriter {
                     }
                 } else {
                     result.new += 1
-                    records.append(.event(event))
+                    records.append(event.encoded)
                 }
                 if let relayURL {
-                    observations.append(.observation(eventID: event.id, relay: relayURL, seenAt: batch.seenAt))
+                    observations.append(try EncodedRecord(.observation(eventID: event.id, relay: relayURL, seenAt: batch.seenAt)))
                 }
             }
             records += observations
@@ -109,14 +110,14 @@ public actor ArchiveWriter {
     /// The durable step every write takes: append the records and fsync, then one
     /// transaction with their index rows, the seals not yet recorded and the state
     /// updates. The caller has deduplicated the records.
-    private func persist(_ records: [Record], stateUpdates: [ServiceStateUpdate] = []) throws {
+    private func persist(_ records: [EncodedRecord], stateUpdates: [ServiceStateUpdate] = []) throws {
         if !records.isEmpty { _ = try segments.rotateIfFull() }
         let frames = try segments.append(records)
         if !frames.isEmpty { try segments.sync() }
         try pool.write { db in
             let index = IndexWriter(db: db, caches: caches)
             try recordSeals(index)
-            for frame in frames { try index.apply(frame: frame, knownNew: true) }
+            try index.apply(frames: frames, knownNew: true)
             for update in stateUpdates { try index.setServiceState(update) }
         }
         segments.sealsRecorded()
@@ -138,7 +139,7 @@ public actor ArchiveWriter {
                 }
             }
             guard !fresh.isEmpty || !stateUpdates.isEmpty else { return [] }
-            try persist(fresh.map { .relay(url: $0.url, network: $0.network, discoveredAt: discoveredAt) }, stateUpdates: stateUpdates)
+            try persist(fresh.map { try EncodedRecord(.relay(url: $0.url, network: $0.network, discoveredAt: discoveredAt)) }, stateUpdates: stateUpdates)
             return fresh
         }
     }

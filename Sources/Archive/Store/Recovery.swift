@@ -82,9 +82,9 @@ struct Recovery {
                 case .end:
                     break scan
                 case .frame(let at, let length, let payload):
-                    let records = try SegmentScanner.records(in: payload, file: path, frameOffset: at)
-                    let frame = SegmentWriter.WrittenFrame(segment: number, offset: at, length: length, records: records)
-                    try pool.write { db in try IndexWriter(db: db, caches: IndexCaches()).apply(frame: frame) }
+                    let items = try IndexItem.decode(frame: payload, file: path, offset: at)
+                    let frame = SegmentWriter.WrittenFrame(segment: number, offset: at, length: length, items: items)
+                    try pool.write { db in try IndexWriter(db: db, caches: IndexCaches()).apply(frames: [frame]) }
                     offset = at + Int64(length)
                     replayed += 1
                 case .incomplete(let at), .invalid(let at, _):

@@ -13,6 +13,15 @@ public enum Hex {
         }
     }
 
+    /// The value of a lowercase hex digit and 0, or an unspecified value and 1, without
+    /// branches, for loops that check validity once at the end.
+    @inline(__always)
+    static func nibbleUnchecked(_ c: UInt8) -> (value: UInt8, invalid: UInt8) {
+        let decimal = c &- UInt8(ascii: "0"), letter = c &- UInt8(ascii: "a")
+        let isDecimal: UInt8 = decimal < 10 ? 1 : 0, isLetter: UInt8 = letter < 6 ? 1 : 0
+        return (isDecimal &* decimal | isLetter &* (letter &+ 10), 1 &- (isDecimal | isLetter))
+    }
+
     /// Decodes exactly `count` bytes from `2 * count` lowercase hex digits.
     static func decode(_ text: some StringProtocol, count: Int) -> [UInt8]? {
         var copy = String(text)

@@ -22,7 +22,7 @@ struct ImportCommand: AsyncParsableCommand {
     var relay: String?
 
     @Option(help: "Events per durable batch.")
-    var batchSize = 2000
+    var batchSize = ImportPipeline.defaultBatchSize
 
     @Argument(help: ArgumentHelp("JSON lines file, or - for standard input.", valueName: "file"))
     var file: String
