@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import Glibc
 import Nostr
@@ -22,6 +23,14 @@ extension Archive {
     public static func reindex(
         _ directory: DataDirectory, progress: (Int64, Int64) -> Void = { _, _ in }
     ) throws -> ReindexSummary {
+        try reindex(directory, sortCapacity: TagSorter.defaultCapacity, progress: progress)
+    }
+
+    /// ``reindex(_:progress:)`` with the tag sorter's memory bound in rows (tests make it
+    /// small, so that the sort spills to run files).
+    static func reindex(
+        _ directory: DataDirectory, sortCapacity: Int, progress: (Int64, Int64) -> Void = { _, _ in }
+    ) throws -> ReindexSummary {
         try requireDataDirectory(directory)
         let lock = try DirectoryLock(directory)
         defer { withExtendedLifetime(lock) {} }
@@ -34,52 +43,60 @@ extension Archive {
         let total = try files.reduce(Int64(0)) { $0 + (try RawFile($1.path, mode: .readOnly).size) }
         var summary = ReindexSummary()
         var done: Int64 = 0
-        // The new index's pool lives in this scope only: it must be closed before the rename.
+        // The new index's connection lives in this scope only: it must be closed before the rename.
         do {
-            let pool = try openIndex(at: fresh)
+            let pool = try createBulkIndex(at: fresh)
             let bulk = try BulkLoad(pool: pool)
-            for (i, (number, path)) in files.enumerated() {
-                let isLast = i == files.count - 1
-                let scanner = try SegmentScanner(path: path)
-                var offset = Int64(SegmentHeader.size)
-                var pending: [SegmentWriter.WrittenFrame] = []
-                func flush() throws {
-                    guard !pending.isEmpty else { return }
-                    try bulk.load(pending)
-                    pending.removeAll()
-                }
-                scan: while true {
-                    switch try scanner.step(at: offset) {
-                    case .end: break scan
-                    case .frame(let at, let length, let payload):
-                        let items = try IndexItem.decode(frame: payload, file: path, offset: at)
-                        let frame = SegmentWriter.WrittenFrame(segment: number, offset: at, length: length, items: items)
+            // Segments are read and decoded on a thread of their own, which also numbers and
+            // collects the tag rows and sorts them while this thread builds the other indexes.
+            let handoff = Handoff<ScanStep>(capacity: 4)
+            let tags = TagSorter(runPrefix: fresh + "-tags", capacity: sortCapacity)
+            let firstRow = bulk.firstRow
+            let scan = Thread { scanSegments(files, tags: tags, firstRow: firstRow, into: handoff) }
+            scan.start()
+            defer { handoff.close() }
+            load: while let step = handoff.take() {
+                switch step {
+                case .frames(let frames):
+                    try bulk.load(frames)
+                    summary.frames += frames.count
+                    for frame in frames {
                         summary.records += frame.items.count
-                        summary.events += frame.items.filter { if case .event = $0.item { true } else { false } }.count
-                        pending.append(frame)
-                        summary.frames += 1
-                        offset = at + Int64(length)
-                        if pending.count >= 64 { try flush() }
-                    case .incomplete(let at), .invalid(let at, _):
-                        guard isLast, try scanner.isTornTail(from: at) else {
-                            throw ArchiveError(.corrupt, "damaged frame with data after it; see `brotr check`", file: path, offset: at)
-                        }
-                        summary.tornTailBytes = scanner.size - at
-                        break scan
+                        summary.events += frame.items.reduce(0) { if case .event = $1.item { $0 + 1 } else { $0 } }
                     }
+                case .segmentEnd(let number, let size, let isLast, let tornTail):
+                    try pool.write { db in
+                        try IndexWriter(db: db, caches: bulk.caches).ensureSegment(number, sealedSize: isLast ? nil : size)
+                    }
+                    summary.tornTailBytes = tornTail
+                    summary.segments += 1
+                    done += size
+                    progress(done, total)
+                case .scanned:
+                    break load
+                case .failed(let error):
+                    throw error
+                case .sorted:
+                    throw ArchiveError(.inconsistent, "reindex: the segment scan ended out of order")
                 }
-                try flush()
-                try pool.write { db in
-                    try IndexWriter(db: db, caches: bulk.caches).ensureSegment(number, sealedSize: isLast ? nil : scanner.size)
-                }
-                summary.segments += 1
-                done += scanner.size
-                progress(done, total)
             }
-            try bulk.finish()
+            try bulk.finish(tags: {
+                switch handoff.take() {
+                case .sorted(let events, let sorter):
+                    // The scan numbered tag rows by counting events; the load must have agreed.
+                    guard firstRow + events == bulk.nextRow else {
+                        throw ArchiveError(.inconsistent, "reindex: tag rows and event rows are numbered differently")
+                    }
+                    return sorter
+                case .failed(let error): throw error
+                default: throw ArchiveError(.inconsistent, "reindex: the segment scan ended without its tag rows")
+                }
+            })
             summary.keptState = try carryOverState(from: directory.indexFile, into: pool)
-            _ = try pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+            try finishBulkIndex(pool)
         }
+        // The load wrote without syncing: the new index is durable before it takes the old one's place.
+        try RawFile(fresh, mode: .readOnly).sync()
         for suffix in ["-wal", "-shm"] { unlink(directory.indexFile + suffix) }
         guard rename(fresh, directory.indexFile) == 0 else { throw RawFile.error("cannot rename the new index", fresh) }
         renamed = true
@@ -88,8 +105,71 @@ extension Archive {
         return summary
     }
 
+    /// What the scanning thread hands the loader.
+    private enum ScanStep {
+        /// Some decoded frames, in segment order.
+        case frames([SegmentWriter.WrittenFrame])
+        /// A segment was read to its end (a torn tail of the newest one is left to the next open).
+        case segmentEnd(number: UInt32, size: Int64, isLast: Bool, tornTail: Int64)
+        /// Every frame was handed over.
+        case scanned
+        /// The tag rows of `events` events, sorted.
+        case sorted(events: Int64, TagSorter)
+        case failed(any Error)
+    }
+
+    /// Reads and decodes every frame of `files` into `handoff`; collects the tag rows,
+    /// numbering events from `firstRow` as the load does, and sorts them; then closes the
+    /// handoff. Stops early when the loader closes it (the load failed).
+    private static func scanSegments(
+        _ files: [(number: UInt32, path: String)], tags: TagSorter, firstRow: Int64, into handoff: Handoff<ScanStep>
+    ) {
+        defer { handoff.close() }
+        var row = firstRow
+        do {
+            for (i, (number, path)) in files.enumerated() {
+                let isLast = i == files.count - 1
+                let scanner = try SegmentScanner(path: path)
+                var offset = Int64(SegmentHeader.size)
+                var pending: [SegmentWriter.WrittenFrame] = []
+                var tornTail: Int64 = 0
+                scan: while true {
+                    switch try scanner.step(at: offset) {
+                    case .end: break scan
+                    case .frame(let at, let length, let payload):
+                        let items = try IndexItem.decode(frame: payload, file: path, offset: at)
+                        for (item, _) in items {
+                            guard case .event(let entry) = item else { continue }
+                            for (letter, key) in entry.tags { try tags.append(.init(name: Int64(letter), value: key, event: row)) }
+                            row += 1
+                        }
+                        pending.append(SegmentWriter.WrittenFrame(segment: number, offset: at, length: length, items: items))
+                        offset = at + Int64(length)
+                        if pending.count >= 64 {
+                            guard handoff.put(.frames(pending)) else { return }
+                            pending.removeAll()
+                        }
+                    case .incomplete(let at), .invalid(let at, _):
+                        guard isLast, try scanner.isTornTail(from: at) else {
+                            throw ArchiveError(.corrupt, "damaged frame with data after it; see `brotr check`", file: path, offset: at)
+                        }
+                        tornTail = scanner.size - at
+                        break scan
+                    }
+                }
+                if !pending.isEmpty { guard handoff.put(.frames(pending)) else { return } }
+                guard handoff.put(.segmentEnd(number: number, size: scanner.size, isLast: isLast, tornTail: tornTail)) else { return }
+            }
+            guard handoff.put(.scanned) else { return }
+            try tags.prepare()
+            handoff.put(.sorted(events: row - firstRow, tags))
+        } catch {
+            handoff.put(.failed(error))
+        }
+    }
+
     /// Copies service_state from an old index, if it exists and can be read.
-    private static func carryOverState(from old: String, into pool: DatabasePool) throws -> Int {
+    private static func carryOverState(from old: String, into pool: some DatabaseWriter) throws -> Int {
         guard access(old, R_OK) == 0 else { return 0 }
         var config = Configuration()
         config.readonly = true

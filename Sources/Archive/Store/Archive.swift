@@ -81,16 +81,48 @@ public final class Archive: Sendable {
         }
         return try wrap {
             let pool = try DatabasePool(path: path, configuration: config)
-            var migrator = DatabaseMigrator()
-            for (name, sql) in IndexSchema.migrations {
-                migrator.registerMigration(name) { db in try db.execute(sql: sql) }
-            }
-            try migrator.migrate(pool)
+            try migrate(pool)
             // The writer's connection gets a larger page cache: index inserts land all over
             // the B-trees. Readers keep the 8 MiB default set above.
             try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA cache_size = -32768") }
             return pool
         }
+    }
+
+    /// Creates a new index file for a bulk load: one connection, no rollback journal (the
+    /// file is thrown away if the load fails), so each page is written once rather than to
+    /// the WAL and then again into the file. ``finishBulkIndex(_:)`` makes it a normal index.
+    static func createBulkIndex(at path: String) throws -> DatabaseQueue {
+        var config = Configuration()
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA journal_mode = OFF")
+            try db.execute(sql: "PRAGMA synchronous = OFF")
+        }
+        return try wrap {
+            let queue = try DatabaseQueue(path: path, configuration: config)
+            try migrate(queue)
+            return queue
+        }
+    }
+
+    /// Switches a bulk-loaded index to WAL mode (recorded in the file). The caller syncs the
+    /// file once the connection is closed.
+    static func finishBulkIndex(_ queue: DatabaseQueue) throws {
+        try wrap {
+            try queue.writeWithoutTransaction { db in
+                guard try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL") == "wal" else {
+                    throw ArchiveError(.index, "the new index would not switch to WAL mode")
+                }
+            }
+        }
+    }
+
+    private static func migrate(_ writer: some DatabaseWriter) throws {
+        var migrator = DatabaseMigrator()
+        for (name, sql) in IndexSchema.migrations {
+            migrator.registerMigration(name) { db in try db.execute(sql: sql) }
+        }
+        try migrator.migrate(writer)
     }
 
     /// Runs `body`, turning SQLite errors into ``ArchiveError``.

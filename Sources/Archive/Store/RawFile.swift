@@ -38,12 +38,17 @@ final class RawFile {
     /// Reads up to `count` bytes at `offset` (fewer only at the end of the file).
     func read(at offset: Int64, count: Int) throws -> [UInt8] {
         var out = [UInt8](repeating: 0, count: count)
+        let done = try out.withUnsafeMutableBytes { try read(into: $0, at: offset) }
+        out.removeLast(count - done)
+        return out
+    }
+
+    /// Fills `buffer` from `offset`, or as much of it as the file holds; returns the count.
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws -> Int {
+        guard let base = buffer.baseAddress else { return 0 }
         var done = 0
-        while done < count {
-            let n = out.withUnsafeMutableBytes { buffer -> Int in
-                guard let base = buffer.baseAddress else { return 0 }
-                return pread(fd, base + done, count - done, off_t(offset) + off_t(done))
-            }
+        while done < buffer.count {
+            let n = pread(fd, base + done, buffer.count - done, off_t(offset) + off_t(done))
             if n < 0 {
                 if errno == EINTR { continue }
                 throw RawFile.error("cannot read", path, offset: offset)
@@ -51,17 +56,18 @@ final class RawFile {
             if n == 0 { break }
             done += n
         }
-        out.removeLast(count - done)
-        return out
+        return done
     }
 
     func write(_ bytes: [UInt8], at offset: Int64) throws {
+        try bytes.withUnsafeBytes { try write($0, at: offset) }
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer, at offset: Int64) throws {
+        guard let base = bytes.baseAddress else { return }
         var done = 0
         while done < bytes.count {
-            let n = bytes.withUnsafeBytes { buffer -> Int in
-                guard let base = buffer.baseAddress else { return 0 }
-                return pwrite(fd, base + done, bytes.count - done, off_t(offset) + off_t(done))
-            }
+            let n = pwrite(fd, base + done, bytes.count - done, off_t(offset) + off_t(done))
             if n < 0 {
                 if errno == EINTR { continue }
                 throw RawFile.error("cannot write", path, offset: offset)

@@ -1,0 +1,78 @@
+import GRDB
+import GRDBSQLite
+import Nostr
+
+/// Inserts rows many to a statement (`INSERT ... VALUES (...), (...), ...`), for the bulk
+/// load of a reindex: one step per hundred rows costs far less than a step per row.
+/// Values are kept until a statement's worth is ready; ``finish()`` writes the rest.
+struct MultiRowInsert {
+    enum Value {
+        case int(Int64)
+        case id(EventID)
+    }
+
+    private let db: Database
+    private let head: String
+    private let columns: Int
+    private let rowsPerStatement: Int
+    private var values: [Value] = []
+    /// The SQL of a full statement, made once.
+    private let fullSQL: String
+
+    /// - Parameters:
+    ///   - head: the statement up to VALUES, e.g. `INSERT INTO t (a, b)`.
+    ///   - columns: values per row.
+    init(_ db: Database, _ head: String, columns: Int, rowsPerStatement: Int = 100) {
+        self.db = db
+        self.head = head
+        self.columns = columns
+        self.rowsPerStatement = rowsPerStatement
+        fullSQL = Self.sql(head, columns: columns, rows: rowsPerStatement)
+        values.reserveCapacity(columns * rowsPerStatement)
+    }
+
+    private static func sql(_ head: String, columns: Int, rows: Int) -> String {
+        let row = "(" + Array(repeating: "?", count: columns).joined(separator: ",") + ")"
+        return head + " VALUES " + Array(repeating: row, count: rows).joined(separator: ",")
+    }
+
+    /// Adds one row of three values (a table of three columns).
+    mutating func add(_ a: Value, _ b: Value, _ c: Value) throws {
+        values.append(a)
+        values.append(b)
+        values.append(c)
+        if values.count == columns * rowsPerStatement { try flush() }
+    }
+
+    /// Adds one row of `columns` values.
+    mutating func add(row: Value...) throws {
+        values += row
+        if values.count == columns * rowsPerStatement { try flush() }
+    }
+
+    /// Writes the rows added since the last full statement.
+    mutating func finish() throws { try flush() }
+
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+    private mutating func flush() throws {
+        let rows = values.count / columns
+        guard rows > 0 else { return }
+        let statement = try db.cachedStatement(sql: rows == rowsPerStatement ? fullSQL : Self.sql(head, columns: columns, rows: rows))
+        let handle = statement.sqliteStatement
+        for (i, value) in values.enumerated() {
+            let index = Int32(i + 1)
+            switch value {
+            case .int(let v): sqlite3_bind_int64(handle, index, v)
+            case .id(let id):
+                id.withUnsafeBytes { _ = sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), Self.transient) }
+            }
+        }
+        let code = sqlite3_step(handle)
+        sqlite3_reset(handle)
+        values.removeAll(keepingCapacity: true)
+        guard code == SQLITE_DONE else {
+            throw ArchiveError(.index, "SQLite \(code): \(String(cString: sqlite3_errmsg(sqlite3_db_handle(handle))))")
+        }
+    }
+}

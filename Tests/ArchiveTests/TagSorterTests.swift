@@ -1,0 +1,69 @@
+import Foundation
+import Glibc
+import Testing
+
+@testable import Archive
+
+/// The reindex's tag sorter gives every row back in key order, in memory or through run
+/// files, and leaves no run file behind.
+struct TagSorterTests {
+    /// Rows with repeated keys, negative values (keys are signed) and duplicates.
+    static func rows(_ count: Int, seed: UInt64) -> [TagSorter.Row] {
+        var state = seed
+        func next() -> Int64 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int64(bitPattern: state)
+        }
+        return (0..<count).map { i in
+            TagSorter.Row(name: [0x65, 0x70, 0x74][Int(UInt64(bitPattern: next()) % 3)], value: next() % 50, event: Int64(i / 3))
+        }
+    }
+
+    static func drained(_ sorter: TagSorter) throws -> [TagSorter.Row] {
+        var out: [TagSorter.Row] = []
+        try sorter.drain { out.append($0) }
+        return out
+    }
+
+    @Test(arguments: [1, 7, 1000, 1 << 20])
+    func givesBackEveryRowInOrder(capacity: Int) throws {
+        let tmp = try TempDirectory()
+        defer { tmp.remove() }
+        let prefix = tmp.path + "/runs"
+        let input = Self.rows(5000, seed: UInt64(capacity))
+        var output: [TagSorter.Row] = []
+        var spilled: [String] = []
+        do {
+            let sorter = TagSorter(runPrefix: prefix, capacity: capacity)
+            for row in input { try sorter.append(row) }
+            spilled = try FileManager.default.contentsOfDirectory(atPath: tmp.path)
+            output = try Self.drained(sorter)
+        }
+        #expect(output == input.sorted())
+        #expect(output.count == 5000)
+        // Small capacities spill to run files; they are gone with the sorter.
+        #expect(spilled.count == (capacity >= 5000 ? 0 : 5000 / capacity))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.path).isEmpty)
+    }
+
+    @Test func preparedAheadAndEmpty() throws {
+        let tmp = try TempDirectory()
+        defer { tmp.remove() }
+        let empty = TagSorter(runPrefix: tmp.path + "/a", capacity: 4)
+        try empty.prepare()
+        #expect(try Self.drained(empty).isEmpty)
+
+        let input = Self.rows(10, seed: 3)
+        let sorter = TagSorter(runPrefix: tmp.path + "/b", capacity: 4)
+        for row in input { try sorter.append(row) }
+        try sorter.prepare()  // as the scanning thread does, before the loader drains
+        #expect(try Self.drained(sorter) == input.sorted())
+    }
+
+    /// Signed order, as SQLite compares integers: a negative key sorts first.
+    @Test func keysCompareAsSignedIntegers() {
+        #expect(TagSorter.Row(name: 0x70, value: -5, event: 9) < TagSorter.Row(name: 0x70, value: 3, event: 1))
+        #expect(TagSorter.Row(name: 0x65, value: 99, event: 9) < TagSorter.Row(name: 0x70, value: -99, event: 1))
+        #expect(TagSorter.Row(name: 0x70, value: 3, event: 1) < TagSorter.Row(name: 0x70, value: 3, event: 2))
+    }
+}
