@@ -1,5 +1,6 @@
 import Archive
 import BrotrTestSupport
+import CSecp256k1
 import Foundation
 import Glibc
 import Nostr
@@ -111,16 +112,26 @@ struct ArchiveBenchmark {
         print("  events \(stats.events), observations \(stats.observations), relays \(stats.relays); after reindex: events \(after.events), observations \(after.observations)")
     }
 
+    /// All-core x-only key parse + schnorrsig_verify straight through libsecp256k1, as the
+    /// verify benchmark measures it (no cache of parsed keys). The best of three passes:
+    /// the yardstick errs high on a shared machine, so the ratio of import to it errs low.
     static func rawVerifyRate(lines: [[UInt8]], cores: Int) -> Double {
         let events = lines.compactMap { try? Event(json: $0) }
-        let start = Clock.now()
-        DispatchQueue.concurrentPerform(iterations: cores) { t in
-            var i = t
-            while i < events.count {
-                _ = Schnorr.verify(signature: events[i].sig, message: events[i].id.bytes, publicKey: events[i].pubkey)
-                i += cores
+        let ids = events.map(\.id.bytes), pubkeys = events.map(\.pubkey.bytes), sigs = events.map(\.sig.bytes)
+        let context = Corpus.Context()
+        return (0..<3).map { _ in
+            let start = Clock.now()
+            DispatchQueue.concurrentPerform(iterations: cores) { t in
+                var i = t
+                while i < events.count {
+                    var xonly = secp256k1_xonly_pubkey()
+                    if secp256k1_xonly_pubkey_parse(context.pointer, &xonly, pubkeys[i]) == 1 {
+                        _ = secp256k1_schnorrsig_verify(context.pointer, sigs[i], ids[i], 32, &xonly)
+                    }
+                    i += cores
+                }
             }
-        }
-        return Double(events.count) / (Clock.now() - start)
+            return Double(events.count) / (Clock.now() - start)
+        }.max() ?? 0
     }
 }

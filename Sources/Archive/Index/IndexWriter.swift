@@ -89,8 +89,7 @@ struct IndexWriter {
             guard let relayID = try relayID(relay) else {
                 throw ArchiveError(.inconsistent, "observation at relay \(relay) before the relay record")
             }
-            try db.cachedStatement(sql: "INSERT OR IGNORE INTO event_relay (event, relay, seen_at) VALUES (?, ?, ?)")
-                .execute(arguments: [row, relayID, seenAt])
+            try FastStatement(db, sql: "INSERT OR IGNORE INTO event_relay (event, relay, seen_at) VALUES (?, ?, ?)").run(row, relayID, seenAt)
         case .relay(let url, let network, let discoveredAt):
             try db.cachedStatement(sql: "INSERT OR IGNORE INTO relay (url, network, discovered_at) VALUES (?, ?, ?)")
                 .execute(arguments: [url, network.rawValue, discoveredAt])
@@ -133,8 +132,9 @@ struct IndexWriter {
     func insertTags(_ rows: inout [(name: Int64, value: Int64, event: Int64)]) throws {
         guard !rows.isEmpty else { return }
         rows.sort { ($0.name, $0.value, $0.event) < ($1.name, $1.value, $1.event) }
-        let insert = try FastStatement(db, sql: "INSERT OR IGNORE INTO event_tag (name, value, event) VALUES (?, ?, ?)")
-        for row in rows { try insert.run(row.name, row.value, row.event) }
+        var insert = MultiRowInsert(db, "INSERT OR IGNORE INTO event_tag (name, value, event)", columns: 3)
+        for row in rows { try insert.add(.int(row.name), .int(row.value), .int(row.event)) }
+        try insert.finish()
     }
 
     func setServiceState(_ update: ServiceStateUpdate) throws {

@@ -23,8 +23,9 @@ enum JSONWriter {
         // Fast path: most strings need no escaping at all.
         let plain: Bool
         switch style {
-        case .nip01: plain = !utf8.contains { $0 == 0x22 || $0 == 0x5C || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 || $0 == 0x08 || $0 == 0x0C }
-        case .standard: plain = !utf8.contains { $0 == 0x22 || $0 == 0x5C || $0 < 0x20 }
+        case .nip01:
+            plain = !mayNeedEscape(utf8) || !utf8.contains { $0 == 0x22 || $0 == 0x5C || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 || $0 == 0x08 || $0 == 0x0C }
+        case .standard: plain = !mayNeedEscape(utf8)
         case .python: plain = !utf8.contains { $0 == 0x22 || $0 == 0x5C || $0 < 0x20 || $0 >= 0x7F }
         }
         if plain {
@@ -44,6 +45,27 @@ enum JSONWriter {
             }
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// Whether any byte is a quote, a backslash or below 0x20, tested eight bytes at a time:
+    /// event ids are computed by serializing every string of every event.
+    @inline(__always)
+    static func mayNeedEscape(_ utf8: UnsafeRawBufferPointer) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        // A byte of x is zero or below n (n <= 0x80) exactly where (x - n*ones) & ~x & highs is set.
+        @inline(__always) func below(_ x: UInt64, _ n: UInt64) -> Bool { (x &- n &* ones) & ~x & highs != 0 }
+        var i = 0
+        while i + 8 <= utf8.count {
+            let x = utf8.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            if below(x, 0x20) || below(x ^ (0x22 &* ones), 1) || below(x ^ (0x5C &* ones), 1) { return true }
+            i += 8
+        }
+        while i < utf8.count {
+            let c = utf8[i]
+            if c < 0x20 || c == 0x22 || c == 0x5C { return true }
+            i += 1
+        }
+        return false
     }
 
     private static func appendPythonEscaped(_ utf8: UnsafeRawBufferPointer, to out: inout [UInt8]) {

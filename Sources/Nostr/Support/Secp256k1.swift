@@ -1,4 +1,5 @@
 import CSecp256k1
+import Synchronization
 
 /// The process-wide libsecp256k1 context.
 ///
@@ -21,6 +22,25 @@ final class Secp256k1: @unchecked Sendable {
         context = ctx
     }
 
+    /// Recently parsed x-only keys. Parsing one takes a square root in the field, about an
+    /// eighth of a verification, and events come in runs by author (a relay's history, an
+    /// export), so most verifications skip it. Bounded: emptied when full.
+    private let parsedKeys = Mutex([Bytes32: secp256k1_xonly_pubkey]())
+    static let parsedKeysCapacity = 8192
+
+    /// The parsed form of a 32-byte x-only key, or nil when it is not a valid x coordinate.
+    private func parsedKey(_ pubkey: UnsafeRawBufferPointer, _ pk: UnsafePointer<UInt8>) -> secp256k1_xonly_pubkey? {
+        guard let key = Bytes32(pubkey) else { return nil }
+        if let known = parsedKeys.withLock({ $0[key] }) { return known }
+        var xonly = secp256k1_xonly_pubkey()
+        guard secp256k1_xonly_pubkey_parse(context, &xonly, pk) == 1 else { return nil }
+        parsedKeys.withLock { keys in
+            if keys.count >= Self.parsedKeysCapacity { keys.removeAll(keepingCapacity: true) }
+            keys[key] = xonly
+        }
+        return xonly
+    }
+
     /// BIP-340 verification of `signature` over `message` by the x-only key `pubkey`.
     /// False when the key is not a valid x coordinate.
     func verify(signature: UnsafeRawBufferPointer, message: UnsafeRawBufferPointer, pubkey: UnsafeRawBufferPointer) -> Bool {
@@ -28,8 +48,7 @@ final class Secp256k1: @unchecked Sendable {
             let sig = signature.bindMemory(to: UInt8.self).baseAddress,
             let pk = pubkey.bindMemory(to: UInt8.self).baseAddress
         else { return false }
-        var xonly = secp256k1_xonly_pubkey()
-        guard secp256k1_xonly_pubkey_parse(context, &xonly, pk) == 1 else { return false }
+        guard var xonly = parsedKey(pubkey, pk) else { return false }
         if let msg = message.bindMemory(to: UInt8.self).baseAddress {
             return secp256k1_schnorrsig_verify(context, sig, msg, message.count, &xonly) == 1
         }

@@ -34,7 +34,7 @@ final class LineReader {
 
     func next() throws -> Line? {
         while true {
-            if let nl = buffer[start...].firstIndex(of: 0x0A) {
+            if let nl = newline(from: start) {
                 var line = Array(buffer[start..<nl])
                 start = nl + 1
                 if line.last == 0x0D { line.removeLast() }
@@ -63,6 +63,16 @@ final class LineReader {
                 return Line(bytes: head, number: lineNumber, truncated: true)
             }
             try fill()
+        }
+    }
+
+    /// The index of the next newline at or after `from`, found with memchr: lines of events
+    /// are long, and a byte-by-byte search shows in the profile of an import.
+    private func newline(from: Int) -> Int? {
+        guard from < buffer.count else { return nil }
+        return buffer.withUnsafeBytes { raw -> Int? in
+            guard let base = raw.baseAddress, let hit = memchr(base + from, 0x0A, raw.count - from) else { return nil }
+            return base.distance(to: UnsafeRawPointer(hit))
         }
     }
 
