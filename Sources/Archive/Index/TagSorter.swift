@@ -43,6 +43,9 @@ final class TagSorter: @unchecked Sendable {
 
     func append(_ row: Row) throws {
         sorted = false
+        // Room for a first million rows at once: growing from nothing copies the buffer a
+        // dozen times over, and this runs on the reindex's critical path.
+        if buffer.capacity == 0 { buffer.reserveCapacity(min(capacity, 1 << 20)) }
         buffer.append(row)
         count += 1
         if buffer.count >= capacity { try spill() }

@@ -14,6 +14,14 @@ struct EventIndexEntry: Sendable {
     /// Decodes the event record body at `reader`. Structure is checked as the full
     /// decoder checks it; UTF-8 and signatures are left to `brotr check`.
     init(_ r: inout ByteReader) throws {
+        var tags: [(letter: UInt8, key: Int64)] = []
+        try self.init(&r) { tags.append(($0, $1)) }
+        self.tags = tags
+    }
+
+    /// Decodes as ``init(_:)`` does, but hands each (letter, key) to `eachTag` instead of
+    /// keeping them: a reindex sends tag rows straight to its sorter.
+    init(_ r: inout ByteReader, eachTag: (UInt8, Int64) throws -> Void) throws {
         guard let id = EventID(bytes: Array(try r.slice(32))), let pubkey = PublicKey(bytes: Array(try r.slice(32))) else {
             throw ByteReader.Short()
         }
@@ -42,8 +50,7 @@ struct EventIndexEntry: Sendable {
                 if element == 0, header == 2, let c = raw.first, (0x41...0x5A).contains(c) || (0x61...0x7A).contains(c) {
                     letter = c
                 } else if element == 1, let letter {
-                    let key = header == 1 ? TagKey.key(rawHex32: raw) : TagKey.key(utf8: raw)
-                    tags.append((letter, key))
+                    try eachTag(letter, header == 1 ? TagKey.key(rawHex32: raw) : TagKey.key(utf8: raw))
                 }
             }
         }

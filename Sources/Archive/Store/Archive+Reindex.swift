@@ -137,12 +137,11 @@ extension Archive {
                     switch try scanner.step(at: offset) {
                     case .end: break scan
                     case .frame(let at, let length, let payload):
-                        let items = try IndexItem.decode(frame: payload, file: path, offset: at)
-                        for (item, _) in items {
-                            guard case .event(let entry) = item else { continue }
-                            for (letter, key) in entry.tags { try tags.append(.init(name: Int64(letter), value: key, event: row)) }
-                            row += 1
+                        let first = row
+                        let items = try IndexItem.decode(frame: payload, file: path, offset: at) { event, letter, key in
+                            try tags.append(.init(name: Int64(letter), value: key, event: first + Int64(event)))
                         }
+                        row += Int64(items.reduce(0) { if case .event = $1.item { $0 + 1 } else { $0 } })
                         pending.append(SegmentWriter.WrittenFrame(segment: number, offset: at, length: length, items: items))
                         offset = at + Int64(length)
                         if pending.count >= 64 {
