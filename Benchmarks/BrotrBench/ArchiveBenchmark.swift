@@ -10,6 +10,7 @@ import Nostr
 struct ArchiveBenchmark {
     let count: Int
     let directory: String?
+    let rounds: Int
 
     func run() async throws {
         let cores = ProcessInfo.processInfo.activeProcessorCount
@@ -27,47 +28,37 @@ struct ArchiveBenchmark {
         // Raw all-core verify rate, the yardstick for import.
         let rawVerify = Self.rawVerifyRate(lines: Array(lines.prefix(20_000)), cores: cores)
 
-        // Import: the pipeline `brotr import` runs (verify on all cores, overlapped with the writer).
-        t = Clock.now()
+        // Import then reindex, `rounds` times into a fresh directory; the best of each is
+        // kept, as for the verify yardstick: on a shared machine the best run is the one
+        // least disturbed by other load.
+        var importSeconds = Double.infinity, reindexSeconds = Double.infinity
+        for round in 0..<rounds {
+            try? FileManager.default.removeItem(atPath: root)
+            t = Clock.now()
+            try await Self.importCorpus(lines, into: dir, cores: cores)
+            let imported = Clock.now() - t
+            t = Clock.now()
+            _ = try Archive.reindex(dir)
+            let reindexed = Clock.now() - t
+            print("round \(round + 1): import \(String(format: "%.2f", imported)) s, reindex \(String(format: "%.2f", reindexed)) s")
+            importSeconds = min(importSeconds, imported)
+            reindexSeconds = min(reindexSeconds, reindexed)
+        }
+        let importRate = Double(count) / importSeconds
+        let reindexRate = Double(count) / reindexSeconds
         var ids: [EventID] = []
         var sample: [Event] = []
-        do {
-            let archive = try Archive.open(dir)
-            guard let writer = archive.writer else { throw ArchiveError(.io, "no writer") }
-            let relay = try RelayURL(CorpusGenerator.relays[0], allowLoopback: true)
-            let pipeline = ImportPipeline(writer: writer, relay: relay, seenAt: 1_700_000_000, parallelism: cores)
-            var start = 0
-            try await pipeline.run(
-                next: {
-                    let end = min(lines.count, start + ImportPipeline.defaultBatchSize)
-                    defer { start = end }
-                    return (start..<end).map { ImportPipeline.Line(bytes: lines[$0], number: $0 + 1) }
-                },
-                report: { outcome in
-                    precondition(outcome.rejected.isEmpty, "corpus event failed to verify")
-                })
-        }
-        let importSeconds = Clock.now() - t
         let sampler = try Archive.open(dir, mode: .readOnly)
         try sampler.forEachEvent { event in
             ids.append(event.id)
             if ids.count % 50 == 0 { sample.append(event) }
         }
-        let importRate = Double(count) / importSeconds
-
-        let archive = try Archive.open(dir, mode: .readOnly)
-        let stats = try archive.stats()
-
-        // Reindex.
-        t = Clock.now()
-        _ = try Archive.reindex(dir)
-        let reindexRate = Double(count) / (Clock.now() - t)
         let after = try Archive.open(dir, mode: .readOnly).stats()
 
         print("")
-        print("import (parse + verify + write): \(Int(importRate)) events/s, \(String(format: "%.1f", importSeconds)) s")
+        print("import (parse + verify + write), best of \(rounds): \(Int(importRate)) events/s, \(String(format: "%.2f", importSeconds)) s")
         print("  all-core raw secp256k1 verify: \(Int(rawVerify))/s; import/raw = \(String(format: "%.2f", importRate / rawVerify)) (target >= 0.50)")
-        print("reindex: \(Int(reindexRate)) events/s = \(String(format: "%.1f", reindexRate / importRate))x import (target >= 5x)")
+        print("reindex, best of \(rounds): \(Int(reindexRate)) events/s, \(String(format: "%.2f", reindexSeconds)) s = \(String(format: "%.1f", reindexRate / importRate))x import (target >= 5x)")
 
         // Queries, on the reindexed archive.
         let reader = try Archive.open(dir, mode: .readOnly)
@@ -109,7 +100,26 @@ struct ArchiveBenchmark {
         let seg = Double(after.segmentBytes), idx = Double(after.indexBytes)
         print("on disk: \(Int(seg) / count) B/event in segments + \(Int(idx) / count) B/event in the index = \(Int(seg + idx) / count) B/event")
         print("  vs raw JSON lines (\(rawBytes / count) B/event): segments \(String(format: "%.2f", seg / Double(rawBytes)))x (target <= 0.50), segments + index \(String(format: "%.2f", (seg + idx) / Double(rawBytes)))x (target <= 0.80)")
-        print("  events \(stats.events), observations \(stats.observations), relays \(stats.relays); after reindex: events \(after.events), observations \(after.observations)")
+        print("  events \(after.events), observations \(after.observations), relays \(after.relays) (after the last reindex)")
+    }
+
+    /// Imports `lines` as `brotr import` does: verification on all cores, overlapped with
+    /// the writer, every event seen at one relay.
+    static func importCorpus(_ lines: [[UInt8]], into dir: DataDirectory, cores: Int) async throws {
+        let archive = try Archive.open(dir)
+        guard let writer = archive.writer else { throw ArchiveError(.io, "no writer") }
+        let relay = try RelayURL(CorpusGenerator.relays[0], allowLoopback: true)
+        let pipeline = ImportPipeline(writer: writer, relay: relay, seenAt: 1_700_000_000, parallelism: cores)
+        var start = 0
+        try await pipeline.run(
+            next: {
+                let end = min(lines.count, start + ImportPipeline.defaultBatchSize)
+                defer { start = end }
+                return (start..<end).map { ImportPipeline.Line(bytes: lines[$0], number: $0 + 1) }
+            },
+            report: { outcome in
+                precondition(outcome.rejected.isEmpty, "corpus event failed to verify")
+            })
     }
 
     /// All-core x-only key parse + schnorrsig_verify straight through libsecp256k1, as the

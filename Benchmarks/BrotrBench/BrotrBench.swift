@@ -8,7 +8,7 @@ import Nostr
 /// `brotr-bench`: benchmarks printed as rates and ratios.
 ///
 ///     swift run -c release brotr-bench verify  [--events N] [--rounds R]
-///     swift run -c release brotr-bench archive [--events N] [--dir PATH]
+///     swift run -c release brotr-bench archive [--events N] [--dir PATH] [--rounds R]
 ///     swift run -c release brotr-bench corpus  [--events N] > corpus.jsonl
 ///     swift run -c release brotr-bench relay   [--events N] [--port P]   (a loopback test relay)
 ///     swift run -c release brotr-bench sync    [--events N] [--page-size P]
@@ -77,7 +77,7 @@ enum BrotrBench {
             }
         case "archive":
             do {
-                try await ArchiveBenchmark(count: max(events ?? 100_000, 1000), directory: dir).run()
+                try await ArchiveBenchmark(count: max(events ?? 100_000, 1000), directory: dir, rounds: max(1, rounds)).run()
             } catch {
                 print("error: \(error)")
                 exit(1)
