@@ -135,6 +135,9 @@ struct ReindexCheckTests {
         _ = try await Self.populate(tmp.data)
         let live = try Self.eventRows(tmp.data)
         #expect(live.count > 2000)
+        // A run file left by a reindex that was killed goes too.
+        let stale = tmp.data.indexFile + ".reindex-tags.900"
+        #expect(FileManager.default.createFile(atPath: stale, contents: Data([1, 2, 3])))
         let summary = try Archive.reindex(tmp.data, sortCapacity: 50)
         #expect(summary.events == 500)
         #expect(try Self.eventRows(tmp.data) == live)

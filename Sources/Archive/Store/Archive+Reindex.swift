@@ -36,6 +36,9 @@ extension Archive {
         defer { withExtendedLifetime(lock) {} }
         let fresh = directory.indexFile + ".reindex"
         for suffix in ["", "-wal", "-shm"] { unlink(fresh + suffix) }
+        // Sort runs left by a reindex that was killed.
+        let runs = (fresh as NSString).lastPathComponent + "-tags."
+        for name in try DirectoryListing.names(directory.path) where name.hasPrefix(runs) { unlink(directory.path + "/" + name) }
         var renamed = false
         defer { if !renamed { for suffix in ["", "-wal", "-shm"] { unlink(fresh + suffix) } } }
 
