@@ -49,12 +49,16 @@ public struct ImportPipeline: Sendable {
     /// batch, after the batch is durable.
     public func run(next: () throws -> [Line], report: (Outcome) -> Void) async throws {
         var ahead: [(lines: [Line], verdicts: Task<[ParallelVerifier.Verdict], Never>)] = []
-        // Verification holds no resources: on an error, the batches ahead are left to finish.
+        var inputEnded = false
+        // On an error the batches ahead are cancelled; they hold nothing but memory.
         defer { for batch in ahead { batch.verdicts.cancel() } }
         func readAhead() throws {
-            while ahead.count < Self.lookahead {
+            while ahead.count < Self.lookahead && !inputEnded {
                 let lines = try next()
-                guard !lines.isEmpty else { return }
+                guard !lines.isEmpty else {
+                    inputEnded = true
+                    return
+                }
                 let parallelism = parallelism
                 ahead.append((lines, Task { await ParallelVerifier.verify(lines.map(\.bytes), parallelism: parallelism) }))
             }
