@@ -115,6 +115,12 @@ let package = Package(
             ],
             path: "Tests/BrotrTestSupport", swiftSettings: strictSettings),
 
+        // A Swift Testing trait the test targets share (kept out of BrotrTestSupport, which
+        // the benchmarks link too).
+        .target(
+            name: "BrotrTestTraits", dependencies: ["BrotrTestSupport"], path: "Tests/BrotrTestTraits",
+            swiftSettings: strictSettings),
+
         // Benchmarks: `swift run -c release brotr-bench`.
         .executableTarget(
             name: "BrotrBench",
@@ -130,19 +136,19 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(
             name: "ArchiveTests",
-            dependencies: ["Archive", "Nostr", "BrotrTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Archive", "Nostr", "BrotrTestSupport", "BrotrTestTraits", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings),
         .testTarget(
             name: "TransportTests",
             dependencies: [
-                "Transport", "Nostr", "BrotrTestSupport",
+                "Transport", "Nostr", "BrotrTestSupport", "BrotrTestTraits",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strictSettings),
         .testTarget(
             name: "ServicesTests",
             dependencies: [
-                "Services", "Archive", "Transport", "Nostr", "BrotrTestSupport",
+                "Services", "Archive", "Transport", "Nostr", "BrotrTestSupport", "BrotrTestTraits",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -1,19 +1,26 @@
 import BrotrTestSupport
+import BrotrTestTraits
 import Foundation
 import Nostr
 import Testing
 
 @testable import Archive
 
-/// Queries against a brute-force filter over the same events: `events(matching:)` must
-/// return exactly the matching events, newest first and ties by ascending id, cut at
-/// `limit`; `count(matching:)` must count them; `forEachEvent` must give write order.
-struct QueryTests {
-    /// ~2000 corpus events; the generator's clock advances slowly, so many share a second.
-    static let corpus: [Event] = {
+/// The suite's corpus, signed once (see `.prepared`).
+enum QueryCorpus {
+    static let events: [Event] = {
         var generator = CorpusGenerator(seed: 31)
         return (0..<2000).map { _ in generator.next() }
     }()
+}
+
+/// Queries against a brute-force filter over the same events: `events(matching:)` must
+/// return exactly the matching events, newest first and ties by ascending id, cut at
+/// `limit`; `count(matching:)` must count them; `forEachEvent` must give write order.
+@Suite(.prepared { _ = QueryCorpus.events })
+struct QueryTests {
+    /// ~2000 corpus events; the generator's clock advances slowly, so many share a second.
+    static var corpus: [Event] { QueryCorpus.events }
 
     /// The order queries promise: created_at descending, then id ascending.
     static func ordered(_ events: [Event]) -> [Event] {

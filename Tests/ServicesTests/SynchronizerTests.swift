@@ -1,5 +1,6 @@
 import Archive
 import BrotrTestSupport
+import BrotrTestTraits
 import Foundation
 import Logging
 import Nostr
@@ -8,13 +9,19 @@ import Transport
 
 @testable import Services
 
-/// The Synchronizer against in-process relays on 127.0.0.1, into a real archive in a
-/// temporary directory.
-struct SynchronizerTests {
-    static let corpus: [Event] = {
+/// The suite's corpus, signed once (see `.prepared`).
+enum SynchronizerCorpus {
+    static let events: [Event] = {
         var generator = CorpusGenerator(seed: 5150, start: 1_700_000_000)
         return (0..<1500).map { _ in generator.next() }
     }()
+}
+
+/// The Synchronizer against in-process relays on 127.0.0.1, into a real archive in a
+/// temporary directory.
+@Suite(.prepared { _ = SynchronizerCorpus.events })
+struct SynchronizerTests {
+    static var corpus: [Event] { SynchronizerCorpus.events }
 
     /// A data directory that removes itself.
     final class Workspace {

@@ -1,10 +1,12 @@
 import BrotrTestSupport
+import BrotrTestTraits
 import Nostr
 import Testing
 import Transport
 
 /// The windowed stream against a relay that behaves and against each hostile knob: the
 /// result is always exactly the valid matching events, ascending, each once.
+@Suite(.prepared { _ = StreamFixtures.corpus })
 struct WindowedStreamTests {
     let corpus = StreamFixtures.corpus
 
