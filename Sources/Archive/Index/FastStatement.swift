@@ -43,8 +43,8 @@ struct FastStatement {
         guard code == SQLITE_DONE else { throw failure(code) }
     }
 
-    /// Runs the statement once with three integers: the shape of a tag row, inserted a
-    /// dozen times per event, without building an argument array each time.
+    /// Runs the statement once with three integers (an observation's event, relay and
+    /// time), without building an argument array each time.
     func run(_ a: Int64, _ b: Int64, _ c: Int64) throws {
         sqlite3_bind_int64(handle, 1, a)
         sqlite3_bind_int64(handle, 2, b)

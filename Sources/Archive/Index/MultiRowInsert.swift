@@ -3,7 +3,8 @@ import GRDBSQLite
 import Nostr
 
 /// Inserts rows many to a statement (`INSERT ... VALUES (...), (...), ...`), for the bulk
-/// load of a reindex: one step per hundred rows costs far less than a step per row.
+/// load of a reindex and the tag rows of a written batch: one step per hundred rows costs
+/// far less than a step per row.
 /// Values are kept until a statement's worth is ready; ``finish()`` writes the rest.
 struct MultiRowInsert {
     enum Value {

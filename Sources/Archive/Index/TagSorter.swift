@@ -26,8 +26,6 @@ final class TagSorter: @unchecked Sendable {
     private var buffer: [Row] = []
     private var runs: [(file: RawFile, rows: Int)] = []
     private var sorted = false
-    /// Rows added so far.
-    private(set) var count = 0
 
     /// - Parameter runPrefix: path prefix for run files; they are removed when the sorter goes.
     init(runPrefix: String, capacity: Int = TagSorter.defaultCapacity) {
@@ -47,7 +45,6 @@ final class TagSorter: @unchecked Sendable {
         // dozen times over, and this runs on the reindex's critical path.
         if buffer.capacity == 0 { buffer.reserveCapacity(min(capacity, 1 << 20)) }
         buffer.append(row)
-        count += 1
         if buffer.count >= capacity { try spill() }
     }
 

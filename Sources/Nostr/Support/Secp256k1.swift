@@ -5,7 +5,8 @@ import Synchronization
 ///
 /// `@unchecked Sendable`: the context is randomized once in `init` and never mutated
 /// again; libsecp256k1 documents every function that takes a `const` context (verify,
-/// sign, key derivation) as safe to call from many threads at once.
+/// sign, key derivation) as safe to call from many threads at once. The cache of parsed
+/// keys is behind a mutex.
 final class Secp256k1: @unchecked Sendable {
     static let shared = Secp256k1()
 
