@@ -91,8 +91,8 @@ struct ConfigTests {
 extension ConfigTests {
     @Test func proxiesAreCheckedByNetworkAndAddress() throws {
         let good = try BrotrConfig(yaml: "network:\n  proxies:\n    tor: 127.0.0.1:9050\n    i2p: \"[::1]:4447\"\n", file: "p.yaml")
-        #expect(good.network.proxyMap[.tor]?.description == "127.0.0.1:9050")
-        #expect(good.network.proxyMap[.i2p]?.description == "[::1]:4447")
+        #expect(good.network.proxies[.tor]?.description == "127.0.0.1:9050")
+        #expect(good.network.proxies[.i2p]?.description == "[::1]:4447")
         #expect(throws: ConfigError.self) { try BrotrConfig(yaml: "network:\n  proxies:\n    clearnet: 127.0.0.1:1\n", file: "p.yaml") }
         #expect(throws: ConfigError.self) { try BrotrConfig(yaml: "network:\n  proxies:\n    tor: nowhere\n", file: "p.yaml") }
     }

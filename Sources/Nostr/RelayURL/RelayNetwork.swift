@@ -11,6 +11,14 @@ public enum RelayNetwork: String, Sendable, Hashable, CaseIterable, Comparable {
     /// Loopback addresses, admitted only with `network.allow_loopback` (local testbeds).
     case loopback
 
+    /// Tor, I2P and Lokinet: reachable only through a SOCKS5 proxy into that network.
+    public var isOverlay: Bool {
+        switch self {
+        case .tor, .i2p, .loki: true
+        case .clearnet, .loopback: false
+        }
+    }
+
     /// The scheme relays of this network are forced to: overlays encrypt by themselves,
     /// so they use `ws`; clearnet uses `wss`. Loopback keeps the scheme it was given.
     public var forcedScheme: String? {

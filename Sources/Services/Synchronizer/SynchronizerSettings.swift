@@ -22,8 +22,8 @@ public struct SynchronizerSettings: Sendable {
     public var stream = StreamOptions()
     /// Per-relay overrides, by relay URL.
     public var overrides: [String: RelayOverride] = [:]
-    /// SOCKS5 proxies by network (tor, i2p, loki); relays of an overlay network without
-    /// one are skipped.
+    /// SOCKS5 proxies by network (tor, i2p, loki); connecting to a relay of an overlay
+    /// network without one fails at once.
     public var proxies: [RelayNetwork: SOCKSProxy] = [:]
 
     public init() {}

@@ -18,7 +18,7 @@ extension RelayConnection {
     static func connect(_ url: RelayURL, options: ConnectionOptions) async throws -> (NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, ErrorRecorder) {
         // An overlay address resolves nowhere but inside its network: without a proxy, fail
         // at once instead of asking DNS.
-        if options.proxy == nil, [.tor, .i2p, .loki].contains(url.network) {
+        if options.proxy == nil, url.network.isOverlay {
             throw TransportError(.invalidProxy, "no SOCKS5 proxy configured for \(url.network.rawValue) relays")
         }
         let secure = url.scheme == "wss"

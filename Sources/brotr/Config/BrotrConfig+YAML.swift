@@ -1,3 +1,4 @@
+import Nostr
 import Transport
 
 /// Reading ``BrotrConfig`` from YAML. Each section lists its keys here, once; a key the
@@ -15,13 +16,14 @@ extension BrotrConfig {
         let proxies = try network.section("proxies")
         for name in proxies.keys {
             let text: String = try proxies.value(name, default: "")
-            guard ["tor", "i2p", "loki"].contains(name) else {
-                throw ConfigError(file: file, line: nil, keyPath: "network.proxies.\(name)", message: "unknown network (known: tor, i2p, loki)")
+            guard let overlay = RelayNetwork(rawValue: name), overlay.isOverlay else {
+                let known = RelayNetwork.allCases.filter(\.isOverlay).map(\.rawValue).joined(separator: ", ")
+                throw ConfigError(file: file, line: nil, keyPath: "network.proxies.\(name)", message: "unknown network (known: \(known))")
             }
-            guard (try? SOCKSProxy(text)) != nil else {
+            guard let proxy = try? SOCKSProxy(text) else {
                 throw ConfigError(file: file, line: nil, keyPath: "network.proxies.\(name)", message: "expected host:port of a SOCKS5 proxy, got '\(text.prefix(60))'")
             }
-            self.network.proxies[name] = text
+            self.network.proxies[overlay] = proxy
         }
         try proxies.finish()
         try network.finish()

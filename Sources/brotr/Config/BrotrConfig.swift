@@ -1,4 +1,6 @@
 import Archive
+import Nostr
+import Transport
 
 /// The whole configuration, with every default in code: `brotr serve --data DIR` needs
 /// no file. config/brotr.yaml documents each option; a test checks that the documented
@@ -29,8 +31,8 @@ struct ArchiveSettings: Equatable, Sendable {
 struct NetworkConfig: Equatable, Sendable {
     /// Admit loopback relays (127.0.0.0/8, ::1, localhost) for local testbeds.
     var allowLoopback = false
-    /// SOCKS5 proxies (host:port) by overlay network: tor, i2p, loki.
-    var proxies: [String: String] = [:]
+    /// SOCKS5 proxies by overlay network: tor, i2p, loki.
+    var proxies: [RelayNetwork: SOCKSProxy] = [:]
 }
 
 /// `log:` — where log lines go and how they look.

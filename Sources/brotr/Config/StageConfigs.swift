@@ -88,17 +88,6 @@ struct ValidatorConfig: Equatable, Sendable {
     }
 }
 
-extension NetworkConfig {
-    /// The proxies by network (the config reader has checked every entry).
-    var proxyMap: [RelayNetwork: SOCKSProxy] {
-        var map: [RelayNetwork: SOCKSProxy] = [:]
-        for (name, text) in proxies {
-            if let network = RelayNetwork(rawValue: name), let proxy = try? SOCKSProxy(text) { map[network] = proxy }
-        }
-        return map
-    }
-}
-
 extension BrotrConfig {
     /// Reads the stage sections and `runtime:`/`http:`, each key once.
     mutating func readStageSections(_ root: ConfigReader, file: String?) throws {

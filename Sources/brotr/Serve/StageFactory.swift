@@ -18,11 +18,11 @@ enum StageFactory {
             return (Finder(archive: archive, settings: config.finder.settings, allowLoopback: allow, logger: logger), config.finder.interval, config.finder.enabled)
         case .validator:
             var settings = config.validator.settings
-            settings.proxies = config.network.proxyMap
+            settings.proxies = config.network.proxies
             return (Validator(archive: archive, settings: settings, allowLoopback: allow, logger: logger), config.validator.interval, config.validator.enabled)
         case .synchronizer:
             var settings = try config.synchronizer.settings(allowLoopback: allow)
-            settings.proxies = config.network.proxyMap
+            settings.proxies = config.network.proxies
             return (
                 try Synchronizer(archive: archive, settings: settings, allowLoopback: allow, logger: logger), config.synchronizer.interval,
                 config.synchronizer.enabled
