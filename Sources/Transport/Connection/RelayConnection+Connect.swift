@@ -46,6 +46,9 @@ extension RelayConnection {
                             deadlineFired.fire()
                             channel.close(promise: nil)
                         }
+                        // A channel that closed for another reason (a refusal) must not have
+                        // its deadline fire later and be taken for a timeout.
+                        channel.closeFuture.whenComplete { _ in deadline.cancel() }
                         let handlers = channel.pipeline.syncOperations
                         try handlers.addHandler(IdleStateHandler(readTimeout: readTimeout))
                         try handlers.addHandler(ReadTimeoutHandler(timeout: options.readTimeout))
