@@ -8,19 +8,19 @@ import Testing
 /// files, and leaves no run file behind.
 struct TagSorterTests {
     /// Rows with repeated keys, negative values (keys are signed) and duplicates.
-    static func rows(_ count: Int, seed: UInt64) -> [TagSorter.Row] {
+    static func rows(_ count: Int, seed: UInt64) -> [TagRow] {
         var state = seed
         func next() -> Int64 {
             state = state &* 6364136223846793005 &+ 1442695040888963407
             return Int64(bitPattern: state)
         }
         return (0..<count).map { i in
-            TagSorter.Row(name: [0x65, 0x70, 0x74][Int(UInt64(bitPattern: next()) % 3)], value: next() % 50, event: Int64(i / 3))
+            TagRow(name: [0x65, 0x70, 0x74][Int(UInt64(bitPattern: next()) % 3)], value: next() % 50, event: Int64(i / 3))
         }
     }
 
-    static func drained(_ sorter: TagSorter) throws -> [TagSorter.Row] {
-        var out: [TagSorter.Row] = []
+    static func drained(_ sorter: TagSorter) throws -> [TagRow] {
+        var out: [TagRow] = []
         try sorter.drain { out.append($0) }
         return out
     }
@@ -31,7 +31,7 @@ struct TagSorterTests {
         defer { tmp.remove() }
         let prefix = tmp.path + "/runs"
         let input = Self.rows(5000, seed: UInt64(capacity))
-        var output: [TagSorter.Row] = []
+        var output: [TagRow] = []
         var spilled: [String] = []
         do {
             let sorter = TagSorter(runPrefix: prefix, capacity: capacity)
@@ -62,8 +62,8 @@ struct TagSorterTests {
 
     /// Signed order, as SQLite compares integers: a negative key sorts first.
     @Test func keysCompareAsSignedIntegers() {
-        #expect(TagSorter.Row(name: 0x70, value: -5, event: 9) < TagSorter.Row(name: 0x70, value: 3, event: 1))
-        #expect(TagSorter.Row(name: 0x65, value: 99, event: 9) < TagSorter.Row(name: 0x70, value: -99, event: 1))
-        #expect(TagSorter.Row(name: 0x70, value: 3, event: 1) < TagSorter.Row(name: 0x70, value: 3, event: 2))
+        #expect(TagRow(name: 0x70, value: -5, event: 9) < TagRow(name: 0x70, value: 3, event: 1))
+        #expect(TagRow(name: 0x65, value: 99, event: 9) < TagRow(name: 0x70, value: -99, event: 1))
+        #expect(TagRow(name: 0x70, value: 3, event: 1) < TagRow(name: 0x70, value: 3, event: 2))
     }
 }

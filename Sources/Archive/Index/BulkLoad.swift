@@ -101,7 +101,7 @@ final class BulkLoad {
                 try db.execute(sql: "DROP TABLE observation_load")
                 for sql in recreate where !sql.contains("event_by_id") { try db.execute(sql: sql) }
                 var insert = MultiRowInsert(db, "INSERT INTO event_tag (name, value, event)", columns: 3)
-                var previous: TagSorter.Row?
+                var previous: TagRow?
                 try tags().drain { row in
                     // A tag repeated in one event gives one row, as INSERT OR IGNORE does live.
                     guard row != previous, !copies.contains(row.event) else { return }

@@ -59,7 +59,7 @@ struct IndexWriter {
     /// Rows made while applying frames, kept until the frames are done.
     struct Pending {
         /// (letter, value key, event row) of single-letter tags, inserted last and sorted.
-        var tags: [(name: Int64, value: Int64, event: Int64)] = []
+        var tags: [TagRow] = []
         /// Rows of the events inserted so far, so that their observations need no lookup.
         var rows: [EventID: Int64] = [:]
     }
@@ -74,7 +74,7 @@ struct IndexWriter {
             if !knownNew, try eventRow(entry.id) != nil { return }
             let row = try insertEvent(entry, frame: frame, pos: pos)
             pending.rows[entry.id] = row
-            for (letter, key) in entry.tags { pending.tags.append((Int64(letter), key, row)) }
+            for (letter, key) in entry.tags { pending.tags.append(TagRow(name: Int64(letter), value: key, event: row)) }
             return
         case .record(let r): record = r
         }
@@ -129,9 +129,9 @@ struct IndexWriter {
     }
 
     /// Sorts tag rows and inserts them (a tag repeated in one event gives one row).
-    func insertTags(_ rows: inout [(name: Int64, value: Int64, event: Int64)]) throws {
+    func insertTags(_ rows: inout [TagRow]) throws {
         guard !rows.isEmpty else { return }
-        rows.sort { ($0.name, $0.value, $0.event) < ($1.name, $1.value, $1.event) }
+        rows.sort()
         var insert = MultiRowInsert(db, "INSERT OR IGNORE INTO event_tag (name, value, event)", columns: 3)
         for row in rows { try insert.add(.int(row.name), .int(row.value), .int(row.event)) }
         try insert.finish()

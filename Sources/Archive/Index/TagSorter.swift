@@ -9,21 +9,12 @@ import Glibc
 /// nothing was spilled). One thread at a time uses a sorter; a reindex fills and sorts it
 /// on its scanning thread and hands it to the loader through a ``Handoff``.
 final class TagSorter: @unchecked Sendable {
-    /// A tag row: the letter's code, the value's key, the event row.
-    struct Row: Comparable {
-        var name: Int64
-        var value: Int64
-        var event: Int64
-
-        static func < (a: Row, b: Row) -> Bool { (a.name, a.value, a.event) < (b.name, b.value, b.event) }
-    }
-
     /// 2^21 rows of 24 bytes: 48 MiB at most in memory.
     static let defaultCapacity = 1 << 21
 
     private let capacity: Int
     private let runPrefix: String
-    private var buffer: [Row] = []
+    private var buffer: [TagRow] = []
     private var runs: [(file: RawFile, rows: Int)] = []
     private var sorted = false
 
@@ -39,7 +30,7 @@ final class TagSorter: @unchecked Sendable {
 
     private func runPath(_ i: Int) -> String { "\(runPrefix).\(i)" }
 
-    func append(_ row: Row) throws {
+    func append(_ row: TagRow) throws {
         sorted = false
         // Room for a first million rows at once: growing from nothing copies the buffer a
         // dozen times over, and this runs on the reindex's critical path.
@@ -71,7 +62,7 @@ final class TagSorter: @unchecked Sendable {
     }
 
     /// Hands every row to `body` in order, once. The sorter is spent afterwards.
-    func drain(_ body: (Row) throws -> Void) throws {
+    func drain(_ body: (TagRow) throws -> Void) throws {
         try prepare()
         if runs.isEmpty {
             for row in buffer { try body(row) }
@@ -115,7 +106,7 @@ final class TagSorter: @unchecked Sendable {
     private struct RunReader {
         let file: RawFile
         let rows: Int
-        private var block: [Row] = []
+        private var block: [TagRow] = []
         private var index = 0
         private var read = 0
         static let blockRows = 1 << 14
@@ -125,7 +116,7 @@ final class TagSorter: @unchecked Sendable {
             self.rows = rows
         }
 
-        var current: Row? { index < block.count ? block[index] : nil }
+        var current: TagRow? { index < block.count ? block[index] : nil }
 
         mutating func advance() throws {
             index += 1
@@ -134,9 +125,9 @@ final class TagSorter: @unchecked Sendable {
 
         mutating func refill() throws {
             let n = min(Self.blockRows, rows - read)
-            block = [Row](repeating: Row(name: 0, value: 0, event: 0), count: n)
+            block = [TagRow](repeating: TagRow(name: 0, value: 0, event: 0), count: n)
             guard n > 0 else { return }
-            let stride = MemoryLayout<Row>.stride
+            let stride = MemoryLayout<TagRow>.stride
             let got = try block.withUnsafeMutableBytes { try file.read(into: $0, at: Int64(read * stride)) }
             guard got == n * stride else {
                 throw ArchiveError(.io, "a sort run of the reindex is shorter than written", file: file.path, offset: Int64(read * stride))

@@ -63,10 +63,7 @@ extension Archive {
                 case .frames(let frames):
                     try bulk.load(frames)
                     summary.frames += frames.count
-                    for frame in frames {
-                        summary.records += frame.items.count
-                        summary.events += frame.items.reduce(0) { if case .event = $1.item { $0 + 1 } else { $0 } }
-                    }
+                    summary.records += frames.reduce(0) { $0 + $1.items.count }
                 case .segmentEnd(let number, let size, let isLast, let tornTail):
                     try pool.write { db in
                         try IndexWriter(db: db, caches: bulk.caches).ensureSegment(number, sealedSize: isLast ? nil : size)
@@ -90,6 +87,7 @@ extension Archive {
                     guard firstRow + events == bulk.nextRow else {
                         throw ArchiveError(.inconsistent, "reindex: tag rows and event rows are numbered differently")
                     }
+                    summary.events = Int(events)
                     return sorter
                 case .failed(let error): throw error
                 default: throw ArchiveError(.inconsistent, "reindex: the segment scan ended without its tag rows")

@@ -64,14 +64,6 @@ public struct EventBatch: Sendable {
         self.stateUpdates = stateUpdates
     }
 
-    /// How many events the batch holds.
-    public var count: Int {
-        switch events {
-        case .plain(let events): events.count
-        case .prepared(let events): events.count
-        }
-    }
-
     /// The events, encoded.
     func prepare() throws -> [PreparedEvent] {
         switch events {
