@@ -120,7 +120,7 @@ struct ReindexCheckTests {
         let queue = try DatabaseQueue(path: directory.indexFile, configuration: config)
         return try queue.read { db in
             let events = try Row.fetchAll(db, sql: "SELECT rowid, hex(id), pubkey, created_at, kind, frame, pos FROM event ORDER BY rowid")
-            let tags = try Row.fetchAll(db, sql: "SELECT name, value, event FROM event_tag ORDER BY name, value, event")
+            let tags = try Row.fetchAll(db, sql: "SELECT key, event FROM event_tag ORDER BY key, event")
             let seen = try Row.fetchAll(db, sql: "SELECT event, relay, seen_at FROM event_relay ORDER BY event, relay")
             let pubkeys = try Row.fetchAll(db, sql: "SELECT id, hex(key) FROM pubkey ORDER BY id")
             return (events + tags + seen + pubkeys).map(\.description)
@@ -176,6 +176,43 @@ struct ReindexCheckTests {
         #expect(rebuilt.seen == live.seen)
         #expect(rebuilt.counts == live.counts)
         // Row for row: the copy's row was dropped with its tag rows.
+        #expect(try Self.eventRows(tmp.data) == liveRows)
+    }
+
+    /// A copy written long after the first (past the reindex's window of recent events),
+    /// with observations in its frame: they count for the first copy, as live. One at a new
+    /// relay adds a row; one at a relay that saw the event already changes nothing.
+    @Test func observationsWrittenWithALaterCopyCountForTheFirst() async throws {
+        let tmp = try TempDirectory()
+        defer { tmp.remove() }
+        let events = try await Self.populate(tmp.data)
+        let copied = events[7]
+        let relays = try (0..<3).map { try Corpus.relay($0) }
+        do {
+            let active = try #require(try SegmentScanner.list(tmp.data).last)
+            let writer = try SegmentWriter(
+                directory: tmp.data, configuration: .init(), activeSegment: active.number, size: try Files.size(active.path))
+            // A relay announced again leaves the index as it was: 200 frames of it.
+            for _ in 0..<200 {
+                _ = try writer.append([try EncodedRecord(.relay(url: relays[0].url, network: relays[0].network, discoveredAt: 1))])
+            }
+            _ = try writer.append([
+                try EncodedRecord(.event(copied)),
+                try EncodedRecord(.observation(eventID: copied.id, relay: relays[2].url, seenAt: 1_800_000_000)),
+                try EncodedRecord(.observation(eventID: copied.id, relay: relays[0].url, seenAt: 1_800_000_001)),
+            ])
+            try writer.sync()
+        }
+        try await withArchive(tmp.data, configuration: Self.configuration) { (archive: Archive) async throws in
+            let seen = try archive.relays(seeing: copied.id).map { "\($0.url)@\($0.seenAt)" }
+            #expect(seen.count == 2)
+            #expect(seen.contains("\(relays[2].url)@1800000000"))
+            #expect(!seen.contains { $0.hasSuffix("@1800000001") })
+        }
+        let live = try await Self.snapshot(tmp.data)
+        let liveRows = try Self.eventRows(tmp.data)
+        _ = try Archive.reindex(tmp.data)
+        #expect(try await Self.snapshot(tmp.data) == live)
         #expect(try Self.eventRows(tmp.data) == liveRows)
     }
 

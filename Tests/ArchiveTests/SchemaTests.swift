@@ -59,4 +59,36 @@ struct SchemaTests {
         let twice = try again.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM grdb_migrations") }
         #expect(twice == IndexSchema.migrations.count)
     }
+
+    /// Schema 002 turns version-1 tag rows (letter, value key, event) into the keys that
+    /// the writer makes now, for negative and positive value keys alike; rows that come to
+    /// share a key merge.
+    @Test func migration002ConvertsTagRowsToTheKeysTheWriterMakes() throws {
+        let tmp = try TempDirectory()
+        defer { tmp.remove() }
+        let queue = try DatabaseQueue(path: tmp.path + "/index.sqlite")
+        var migrator = DatabaseMigrator()
+        for (name, sql) in IndexSchema.migrations { migrator.registerMigration(name) { db in try db.execute(sql: sql) } }
+        try migrator.migrate(queue, upTo: "001-initial")
+        let old: [(letter: UInt8, value: Int64, event: Int64)] = [
+            (0x65, Int64.min, 1), (0x65, -1, 2), (0x70, 0, 3), (0x70, 0x0123_4567_89AB_CDEF, 4), (0x74, Int64.max, 5),
+            (0x70, 0x0123_4567_89AB_CD00, 4),  // differs from row 4 only in the dropped low byte
+        ]
+        try queue.write { db in
+            for row in old {
+                try db.execute(
+                    sql: "INSERT INTO event_tag (name, value, event) VALUES (?, ?, ?)", arguments: [Int64(row.letter), row.value, row.event])
+            }
+        }
+        try migrator.migrate(queue)
+        let converted = try queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT key, event FROM event_tag ORDER BY key, event").map { TagRow(key: $0["key"], event: $0["event"]) }
+        }
+        let expected = Set(old.map { TagRow(letter: $0.letter, value: $0.value, event: $0.event) }).sorted()
+        #expect(converted == expected)
+        #expect(converted.count == 5)
+        #expect(converted.map { $0.key >> 56 } == [0x65, 0x65, 0x70, 0x70, 0x74])
+        #expect(converted[3].key == 0x7001_2345_6789_ABCD)
+        #expect(converted[0].key == 0x6580_0000_0000_0000)  // Int64.min: the sign bit lands below the letter
+    }
 }

@@ -7,7 +7,7 @@ import Testing
 /// The reindex's tag sorter gives every row back in key order, in memory or through run
 /// files, and leaves no run file behind.
 struct TagSorterTests {
-    /// Rows with repeated keys, negative values (keys are signed) and duplicates.
+    /// Rows with repeated keys, negative keys (keys are signed) and duplicates.
     static func rows(_ count: Int, seed: UInt64) -> [TagRow] {
         var state = seed
         func next() -> Int64 {
@@ -15,7 +15,7 @@ struct TagSorterTests {
             return Int64(bitPattern: state)
         }
         return (0..<count).map { i in
-            TagRow(name: [0x65, 0x70, 0x74][Int(UInt64(bitPattern: next()) % 3)], value: next() % 50, event: Int64(i / 3))
+            TagRow(key: next() % 50, event: Int64(i / 3))
         }
     }
 
@@ -60,10 +60,10 @@ struct TagSorterTests {
         #expect(try Self.drained(sorter) == input.sorted())
     }
 
-    /// Signed order, as SQLite compares integers: a negative key sorts first.
-    @Test func keysCompareAsSignedIntegers() {
-        #expect(TagRow(name: 0x70, value: -5, event: 9) < TagRow(name: 0x70, value: 3, event: 1))
-        #expect(TagRow(name: 0x65, value: 99, event: 9) < TagRow(name: 0x70, value: -99, event: 1))
-        #expect(TagRow(name: 0x70, value: 3, event: 1) < TagRow(name: 0x70, value: 3, event: 2))
+    /// Signed order, as SQLite compares integers: a negative key sorts first; then by event.
+    @Test func rowsCompareByKeyAsSignedIntegersThenByEvent() {
+        #expect(TagRow(key: -5, event: 9) < TagRow(key: 3, event: 1))
+        #expect(TagRow(key: 3, event: 1) < TagRow(key: 3, event: 2))
+        #expect(!(TagRow(key: 3, event: 2) < TagRow(key: 3, event: 2)))
     }
 }

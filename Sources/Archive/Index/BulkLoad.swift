@@ -5,11 +5,12 @@ import Nostr
 /// Builds a fresh index from the segments quickly (reindex).
 ///
 /// During the load, event rows are appended many to a statement with no secondary index
-/// at all, observations go to a staging table, and the throwaway file runs without a
+/// at all, observations go to a staging table (with their event's row when it was loaded
+/// just before them, as it usually is), and the throwaway file runs without a
 /// journal or syncing (a crash mid-reindex leaves the old index in place). Tag rows are the caller's:
-/// it sorts them (``TagSorter``) on another thread meanwhile. ``finish(tags:)`` then
+/// it sorts them (``TagSorter``) on another thread meanwhile. ``finish(suspects:tags:)`` then
 /// builds every index by sorting, drops later copies of an event written twice (the first
-/// copy wins, as in the live path), resolves observations to event rows with one join, and
+/// copy wins, as in the live path), resolves the other observations with one join, and
 /// last inserts the sorted tag rows.
 final class BulkLoad {
     /// Indexes dropped for the load and rebuilt at the end.
@@ -23,6 +24,8 @@ final class BulkLoad {
     let firstRow: Int64
     /// The row id of the next event.
     private(set) var nextRow: Int64
+    /// The rows of the events in the latest ``load(_:)`` and the one before, by id.
+    private var recentRows: (current: [EventID: Int64], previous: [EventID: Int64]) = ([:], [:])
 
     init(pool: DatabaseQueue) throws {
         self.pool = pool
@@ -36,7 +39,8 @@ final class BulkLoad {
                     try db.execute(sql: "DROP INDEX \(name)")
                 }
             }
-            try db.execute(sql: "CREATE TEMP TABLE observation_load (id BLOB, relay INTEGER, seen_at INTEGER)")
+            // Each observation has its event's row, or else its id for the join at the end.
+            try db.execute(sql: "CREATE TEMP TABLE observation_load (event INTEGER, id BLOB, relay INTEGER, seen_at INTEGER)")
             return statements
         }
         firstRow = try pool.read { db in try Int64.fetchOne(db, sql: "SELECT max(rowid) FROM event") ?? 0 } + 1
@@ -48,7 +52,10 @@ final class BulkLoad {
         try pool.write { db in
             let index = IndexWriter(db: db, caches: caches)
             var events = MultiRowInsert(db, "INSERT INTO event (rowid, id, pubkey, created_at, kind, frame, pos)", columns: 7)
-            var observations = MultiRowInsert(db, "INSERT INTO observation_load (id, relay, seen_at)", columns: 3)
+            var observations = MultiRowInsert(db, "INSERT INTO observation_load (event, id, relay, seen_at)", columns: 4)
+            // Rows of the events of this load and the one before: an observation is written
+            // right after its event, so most find their row here and need no join.
+            recentRows = (current: [:], previous: recentRows.current)
             for written in frames {
                 let frame = try index.insertFrame(segment: written.segment, offset: written.offset, length: written.length)
                 for (item, pos) in written.items {
@@ -56,6 +63,7 @@ final class BulkLoad {
                     case .event(let entry):
                         let row = nextRow
                         nextRow += 1
+                        if recentRows.current[entry.id] == nil { recentRows.current[entry.id] = row }
                         try events.add(row:
                             .int(row), .id(entry.id), .int(try index.pubkeyID(entry.pubkey)), .int(entry.createdAt), .int(entry.kind),
                             .int(frame), .int(Int64(pos)))
@@ -63,7 +71,11 @@ final class BulkLoad {
                         guard let relayID = try index.relayID(relay) else {
                             throw ArchiveError(.inconsistent, "observation at relay \(relay) before the relay record")
                         }
-                        try observations.add(.id(id), .int(relayID), .int(seenAt))
+                        if let row = recentRows.current[id] ?? recentRows.previous[id] {
+                            try observations.add(row: .int(row), .null, .int(relayID), .int(seenAt))
+                        } else {
+                            try observations.add(row: .null, .id(id), .int(relayID), .int(seenAt))
+                        }
                     case .record(let record):
                         var pending = IndexWriter.Pending()
                         try index.apply(.record(record), frame: frame, pos: pos, knownNew: false, pending: &pending)
@@ -77,36 +89,42 @@ final class BulkLoad {
     }
 
     /// Builds the indexes, resolves the staged rows, then inserts the tag rows that `tags`
-    /// returns (it may wait for them to be sorted).
-    func finish(tags: () throws -> TagSorter) throws {
+    /// returns (it may wait for them to be sorted). `suspects` are the id prefixes
+    /// (`substr(id, 1, 8)`) under which an event may have been written twice (``SeenIDs``):
+    /// only those are searched for copies.
+    func finish(suspects: [[UInt8]], tags: () throws -> TagSorter) throws {
         try pool.writeWithoutTransaction { db in
             try db.inTransaction {
                 try db.execute(sql: "CREATE INDEX event_by_id ON event (substr(id, 1, 8))")
                 // Later copies of an event (written twice across a crash) go, with their tags.
-                let copies = try Set(
-                    Int64.fetchAll(
-                        db,
-                        sql: """
-                            SELECT e.rowid FROM event e
-                            WHERE substr(e.id, 1, 8) IN (SELECT substr(id, 1, 8) FROM event GROUP BY substr(id, 1, 8) HAVING COUNT(*) > 1)
-                              AND EXISTS (SELECT 1 FROM event f WHERE substr(f.id, 1, 8) = substr(e.id, 1, 8) AND f.id = e.id AND f.rowid < e.rowid)
-                            """))
-                for row in copies { try db.execute(sql: "DELETE FROM event WHERE rowid = ?", arguments: [row]) }
+                let copies = try Self.copies(db, suspects: suspects)
+                for row in copies {
+                    // Observations resolved to a copy are resolved again by id, to the first.
+                    try db.execute(
+                        sql: "UPDATE observation_load SET id = (SELECT id FROM event WHERE rowid = ?1), event = NULL WHERE event = ?1",
+                        arguments: [row])
+                    try db.execute(sql: "DELETE FROM event WHERE rowid = ?", arguments: [row])
+                }
+                // In segment order (o.rowid) within each (event, relay): the first observation wins.
                 try db.execute(sql: """
                     INSERT OR IGNORE INTO event_relay (event, relay, seen_at)
-                    SELECT e.rowid, o.relay, o.seen_at FROM observation_load o
-                    JOIN event e ON substr(e.id, 1, 8) = substr(o.id, 1, 8) AND e.id = o.id
-                    ORDER BY e.rowid, o.relay, o.rowid
+                    SELECT event, relay, seen_at FROM (
+                        SELECT o.event, o.relay, o.seen_at, o.rowid AS seq FROM observation_load o WHERE o.event IS NOT NULL
+                        UNION ALL
+                        SELECT e.rowid, o.relay, o.seen_at, o.rowid FROM observation_load o
+                        JOIN event e ON substr(e.id, 1, 8) = substr(o.id, 1, 8) AND e.id = o.id
+                        WHERE o.event IS NULL)
+                    ORDER BY event, relay, seq
                     """)
                 try db.execute(sql: "DROP TABLE observation_load")
                 for sql in recreate where !sql.contains("event_by_id") { try db.execute(sql: sql) }
-                var insert = MultiRowInsert(db, "INSERT INTO event_tag (name, value, event)", columns: 3)
+                var insert = MultiRowInsert(db, "INSERT INTO event_tag (key, event)", columns: 2)
                 var previous: TagRow?
                 try tags().drain { row in
                     // A tag repeated in one event gives one row, as INSERT OR IGNORE does live.
                     guard row != previous, !copies.contains(row.event) else { return }
                     previous = row
-                    try insert.add(.int(row.name), .int(row.value), .int(row.event))
+                    try insert.add(.int(row.key), .int(row.event))
                 }
                 try insert.finish()
                 return .commit
@@ -116,5 +134,22 @@ final class BulkLoad {
             try db.execute(sql: "PRAGMA analysis_limit = 1000")
             try db.execute(sql: "ANALYZE")
         }
+    }
+
+    /// The rows of later copies of events written more than once, among the events whose
+    /// id starts with one of `suspects`.
+    private static func copies(_ db: Database, suspects: [[UInt8]]) throws -> Set<Int64> {
+        guard !suspects.isEmpty else { return [] }
+        try db.execute(sql: "CREATE TEMP TABLE suspect (prefix BLOB PRIMARY KEY) WITHOUT ROWID")
+        defer { try? db.execute(sql: "DROP TABLE suspect") }
+        let insert = try db.makeStatement(sql: "INSERT OR IGNORE INTO suspect (prefix) VALUES (?)")
+        for prefix in suspects { try insert.execute(arguments: [Data(prefix)]) }
+        return try Set(
+            Int64.fetchAll(
+                db,
+                sql: """
+                    SELECT e.rowid FROM suspect s JOIN event e ON substr(e.id, 1, 8) = s.prefix
+                    WHERE EXISTS (SELECT 1 FROM event f WHERE substr(f.id, 1, 8) = s.prefix AND f.id = e.id AND f.rowid < e.rowid)
+                    """))
     }
 }

@@ -2,12 +2,12 @@
 /// checked by a test). A migration that has shipped is never edited.
 ///
 /// Sizing choices: events are found by id through an expression index on the first 8
-/// bytes of the id; pubkeys, relays and frames are integer surrogates; tag values are
-/// indexed as 8-byte keys (the raw prefix of 64-hex values, else a hash prefix), so the
-/// index may over-match and every query confirms its results with `Filter.matches` on the
-/// event read back from its segment.
+/// bytes of the id; pubkeys, relays and frames are integer surrogates; a tag is indexed as
+/// one integer, its letter and 7 bytes of its value (the raw prefix of 64-hex values, else
+/// a hash prefix), so the index may over-match and every query confirms its results with
+/// `Filter.matches` on the event read back from its segment.
 enum IndexSchema {
-    static let migrations: [(name: String, sql: String)] = [("001-initial", v1)]
+    static let migrations: [(name: String, sql: String)] = [("001-initial", v1), ("002-tag-key", v2)]
 
     static let v1 = """
         -- brotr index schema, version 1. Derived data: `brotr reindex` rebuilds every row
@@ -102,6 +102,23 @@ enum IndexSchema {
             updated_at INTEGER NOT NULL,
             PRIMARY KEY (service, key)
         ) WITHOUT ROWID;
+
+        """
+
+    static let v2 = """
+        -- brotr index schema, version 2: a tag row is one integer key and the event. The key
+        -- holds the letter's code in its top byte and the first 7 bytes of the old 8-byte
+        -- value key below it, so it is never negative. A two-column key is smaller and
+        -- faster to insert than three columns.
+        CREATE TABLE event_tag_v2 (
+            key INTEGER NOT NULL,
+            event INTEGER NOT NULL,
+            PRIMARY KEY (key, event)
+        ) WITHOUT ROWID;
+        INSERT OR IGNORE INTO event_tag_v2 (key, event)
+            SELECT (name << 56) | ((value >> 8) & 0xFFFFFFFFFFFFFF), event FROM event_tag ORDER BY 1, 2;
+        DROP TABLE event_tag;
+        ALTER TABLE event_tag_v2 RENAME TO event_tag;
 
         """
 }

@@ -58,7 +58,7 @@ struct IndexWriter {
 
     /// Rows made while applying frames, kept until the frames are done.
     struct Pending {
-        /// (letter, value key, event row) of single-letter tags, inserted last and sorted.
+        /// Rows of single-letter tags, inserted last and sorted.
         var tags: [TagRow] = []
         /// Rows of the events inserted so far, so that their observations need no lookup.
         var rows: [EventID: Int64] = [:]
@@ -74,7 +74,7 @@ struct IndexWriter {
             if !knownNew, try eventRow(entry.id) != nil { return }
             let row = try insertEvent(entry, frame: frame, pos: pos)
             pending.rows[entry.id] = row
-            for (letter, key) in entry.tags { pending.tags.append(TagRow(name: Int64(letter), value: key, event: row)) }
+            for (letter, key) in entry.tags { pending.tags.append(TagRow(letter: letter, value: key, event: row)) }
             return
         case .record(let r): record = r
         }
@@ -132,8 +132,8 @@ struct IndexWriter {
     func insertTags(_ rows: inout [TagRow]) throws {
         guard !rows.isEmpty else { return }
         rows.sort()
-        var insert = MultiRowInsert(db, "INSERT OR IGNORE INTO event_tag (name, value, event)", columns: 3)
-        for row in rows { try insert.add(.int(row.name), .int(row.value), .int(row.event)) }
+        var insert = MultiRowInsert(db, "INSERT OR IGNORE INTO event_tag (key, event)", columns: 2)
+        for row in rows { try insert.add(.int(row.key), .int(row.event)) }
         try insert.finish()
     }
 
@@ -161,9 +161,16 @@ final class IndexCaches: @unchecked Sendable {
     }
 }
 
-/// How tag values become index keys: the first 8 bytes of a 64-hex value's raw bytes, or
-/// of the SHA-256 of any other value, as a signed 64-bit integer.
+/// How tags become index keys. A value's key is the first 8 bytes of a 64-hex value's raw
+/// bytes, or of the SHA-256 of any other value, as a signed 64-bit integer; a row's key
+/// puts the tag's letter in the top byte and the value key's first 7 bytes below it.
 enum TagKey {
+    /// The `event_tag` key of a tag with this letter and first-value key (never negative:
+    /// letters are ASCII). Schema 002 converts older rows with the same arithmetic.
+    static func row(letter: UInt8, value: Int64) -> Int64 {
+        Int64(letter) << 56 | (value >> 8) & 0x00FF_FFFF_FFFF_FFFF
+    }
+
     static func letter(_ name: String) -> UInt8? {
         guard name.utf8.count == 1, let c = name.utf8.first, (0x41...0x5A).contains(c) || (0x61...0x7A).contains(c) else {
             return nil
@@ -173,18 +180,19 @@ enum TagKey {
 
     static func key(_ value: String) -> Int64 {
         var raw: [UInt8] = []
-        if Hex.appendBytes32(of: value, to: &raw) { return raw.prefix(8).reduce(Int64(0)) { $0 << 8 | Int64($1) } }
-        return ContentDigest.sha256(Array(value.utf8)).prefix(8).reduce(Int64(0)) { $0 << 8 | Int64($1) }
+        if Hex.appendBytes32(of: value, to: &raw) { return raw.withUnsafeBytes { key(rawHex32: $0) } }
+        var value = value
+        return value.withUTF8 { ContentDigest.sha256Prefix(UnsafeRawBufferPointer($0)) }
     }
 
     /// The key of a value stored as 32 raw bytes (it was 64 hex digits).
     static func key(rawHex32 raw: UnsafeRawBufferPointer) -> Int64 {
-        raw.prefix(8).reduce(Int64(0)) { $0 << 8 | Int64($1) }
+        Int64(bigEndian: raw.loadUnaligned(as: Int64.self))
     }
 
     /// The key of a value stored as UTF-8 bytes (never 64 lowercase hex digits: those are
     /// stored raw).
     static func key(utf8 raw: UnsafeRawBufferPointer) -> Int64 {
-        ContentDigest.sha256(Array(raw)).prefix(8).reduce(Int64(0)) { $0 << 8 | Int64($1) }
+        ContentDigest.sha256Prefix(raw)
     }
 }

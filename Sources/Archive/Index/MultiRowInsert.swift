@@ -10,6 +10,7 @@ struct MultiRowInsert {
     enum Value {
         case int(Int64)
         case id(EventID)
+        case null
     }
 
     private let db: Database
@@ -35,6 +36,13 @@ struct MultiRowInsert {
     private static func sql(_ head: String, columns: Int, rows: Int) -> String {
         let row = "(" + Array(repeating: "?", count: columns).joined(separator: ",") + ")"
         return head + " VALUES " + Array(repeating: row, count: rows).joined(separator: ",")
+    }
+
+    /// Adds one row of two values (a table of two columns).
+    mutating func add(_ a: Value, _ b: Value) throws {
+        values.append(a)
+        values.append(b)
+        if values.count == columns * rowsPerStatement { try flush() }
     }
 
     /// Adds one row of three values (a table of three columns).
@@ -67,6 +75,7 @@ struct MultiRowInsert {
             case .int(let v): sqlite3_bind_int64(handle, index, v)
             case .id(let id):
                 id.withUnsafeBytes { _ = sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), Self.transient) }
+            case .null: sqlite3_bind_null(handle, index)
             }
         }
         let code = sqlite3_step(handle)

@@ -9,7 +9,7 @@ import Glibc
 /// nothing was spilled). One thread at a time uses a sorter; a reindex fills and sorts it
 /// on its scanning thread and hands it to the loader through a ``Handoff``.
 final class TagSorter: @unchecked Sendable {
-    /// 2^21 rows of 24 bytes: 48 MiB at most in memory.
+    /// 2^21 rows of 16 bytes: 32 MiB at most in memory.
     static let defaultCapacity = 1 << 21
 
     private let capacity: Int
@@ -125,7 +125,7 @@ final class TagSorter: @unchecked Sendable {
 
         mutating func refill() throws {
             let n = min(Self.blockRows, rows - read)
-            block = [TagRow](repeating: TagRow(name: 0, value: 0, event: 0), count: n)
+            block = [TagRow](repeating: TagRow(key: 0, event: 0), count: n)
             guard n > 0 else { return }
             let stride = MemoryLayout<TagRow>.stride
             let got = try block.withUnsafeMutableBytes { try file.read(into: $0, at: Int64(read * stride)) }

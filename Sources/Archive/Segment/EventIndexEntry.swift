@@ -22,7 +22,7 @@ struct EventIndexEntry: Sendable {
     /// Decodes as ``init(_:)`` does, but hands each (letter, key) to `eachTag` instead of
     /// keeping them: a reindex sends tag rows straight to its sorter.
     init(_ r: inout ByteReader, eachTag: (UInt8, Int64) throws -> Void) throws {
-        guard let id = EventID(bytes: Array(try r.slice(32))), let pubkey = PublicKey(bytes: Array(try r.slice(32))) else {
+        guard let id = EventID(rawBytes: try r.slice(32)), let pubkey = PublicKey(rawBytes: try r.slice(32)) else {
             throw ByteReader.Short()
         }
         _ = try r.slice(64)  // sig

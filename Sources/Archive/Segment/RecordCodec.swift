@@ -90,7 +90,7 @@ enum RecordCodec {
         switch Record.Kind(rawValue: type) {
         case .event: return .event(try decodeEvent(&r))
         case .observation:
-            guard let id = EventID(bytes: Array(try r.slice(32))) else { throw ByteReader.Short() }
+            guard let id = EventID(rawBytes: try r.slice(32)) else { throw ByteReader.Short() }
             let seenAt = Int64(clamping: try r.varint())
             return .observation(eventID: id, relay: try r.string(), seenAt: seenAt)
         case .relay:
@@ -118,7 +118,7 @@ enum RecordCodec {
     }
 
     static func decodeEvent(_ r: inout ByteReader) throws -> Event {
-        guard let id = EventID(bytes: Array(try r.slice(32))), let pubkey = PublicKey(bytes: Array(try r.slice(32))),
+        guard let id = EventID(rawBytes: try r.slice(32)), let pubkey = PublicKey(rawBytes: try r.slice(32)),
             let sig = Signature(bytes: Array(try r.slice(64)))
         else { throw ByteReader.Short() }
         let createdAt = try r.varint()

@@ -187,10 +187,8 @@ enum EventQuery {
         if let until = filter.until { conditions.append("e.created_at <= ?"); arguments.append(until) }
         for (name, values) in filter.tags.sorted(by: { $0.key < $1.key }) {
             guard let letter = TagKey.letter(name) else { continue }
-            conditions.append(
-                "e.rowid IN (SELECT event FROM event_tag WHERE name = ? AND value IN (\(placeholders(values.count))))")
-            arguments.append(Int64(letter))
-            arguments += values.map { TagKey.key($0) }
+            conditions.append("e.rowid IN (SELECT event FROM event_tag WHERE key IN (\(placeholders(values.count))))")
+            arguments += values.map { TagKey.row(letter: letter, value: TagKey.key($0)) }
         }
         let selected = columns ?? "e.frame, e.pos, e.created_at, f.segment, f.offset, f.length"
         var sql = "SELECT \(selected) FROM event e"

@@ -55,9 +55,10 @@ extension Archive {
             let handoff = Handoff<ScanStep>(capacity: 4)
             let tags = TagSorter(runPrefix: fresh + "-tags", capacity: sortCapacity)
             let firstRow = bulk.firstRow
-            let scan = Thread { scanSegments(files, tags: tags, firstRow: firstRow, into: handoff) }
+            let scan = Thread { scanSegments(files, totalBytes: total, tags: tags, firstRow: firstRow, into: handoff) }
             scan.start()
             defer { handoff.close() }
+            var suspects: [[UInt8]] = []
             load: while let step = handoff.take() {
                 switch step {
                 case .frames(let frames):
@@ -72,7 +73,8 @@ extension Archive {
                     summary.segments += 1
                     done += size
                     progress(done, total)
-                case .scanned:
+                case .scanned(let found):
+                    suspects = found
                     break load
                 case .failed(let error):
                     throw error
@@ -80,7 +82,7 @@ extension Archive {
                     throw ArchiveError(.inconsistent, "reindex: the segment scan ended out of order")
                 }
             }
-            try bulk.finish(tags: {
+            try bulk.finish(suspects: suspects, tags: {
                 switch handoff.take() {
                 case .sorted(let events, let sorter):
                     // The scan numbered tag rows by counting events; the load must have agreed.
@@ -112,8 +114,8 @@ extension Archive {
         case frames([SegmentWriter.WrittenFrame])
         /// A segment was read to its end (a torn tail of the newest one is left to the next open).
         case segmentEnd(number: UInt32, size: Int64, isLast: Bool, tornTail: Int64)
-        /// Every frame was handed over.
-        case scanned
+        /// Every frame was handed over; the id prefixes that may belong to events written twice.
+        case scanned(suspects: [[UInt8]])
         /// The tag rows of `events` events, sorted.
         case sorted(events: Int64, TagSorter)
         case failed(any Error)
@@ -123,10 +125,13 @@ extension Archive {
     /// numbering events from `firstRow` as the load does, and sorts them; then closes the
     /// handoff. Stops early when the loader closes it (the load failed).
     private static func scanSegments(
-        _ files: [(number: UInt32, path: String)], tags: TagSorter, firstRow: Int64, into handoff: Handoff<ScanStep>
+        _ files: [(number: UInt32, path: String)], totalBytes: Int64, tags: TagSorter, firstRow: Int64,
+        into handoff: Handoff<ScanStep>
     ) {
         defer { handoff.close() }
         var row = firstRow
+        // Segments hold over 500 bytes per event: this overestimates the count.
+        var seen = SeenIDs(expected: Int(totalBytes / 500))
         do {
             for (i, (number, path)) in files.enumerated() {
                 let isLast = i == files.count - 1
@@ -140,9 +145,13 @@ extension Archive {
                     case .frame(let at, let length, let payload):
                         let first = row
                         let items = try IndexItem.decode(frame: payload, file: path, offset: at) { event, letter, key in
-                            try tags.append(.init(name: Int64(letter), value: key, event: first + Int64(event)))
+                            try tags.append(TagRow(letter: letter, value: key, event: first + Int64(event)))
                         }
-                        row += Int64(items.reduce(0) { if case .event = $1.item { $0 + 1 } else { $0 } })
+                        for (item, _) in items {
+                            guard case .event(let entry) = item else { continue }
+                            row += 1
+                            seen.insert(entry.id)
+                        }
                         pending.append(SegmentWriter.WrittenFrame(segment: number, offset: at, length: length, items: items))
                         offset = at + Int64(length)
                         if pending.count >= 64 {
@@ -160,7 +169,7 @@ extension Archive {
                 if !pending.isEmpty { guard handoff.put(.frames(pending)) else { return } }
                 guard handoff.put(.segmentEnd(number: number, size: scanner.size, isLast: isLast, tornTail: tornTail)) else { return }
             }
-            guard handoff.put(.scanned) else { return }
+            guard handoff.put(.scanned(suspects: seen.suspects)) else { return }
             try tags.prepare()
             handoff.put(.sorted(events: row - firstRow, tags))
         } catch {

@@ -13,6 +13,13 @@ public struct EventID: Sendable, Hashable, Comparable, CustomStringConvertible {
         self.storage = storage
     }
 
+    /// Creates an id from exactly 32 bytes in memory; nil for any other length. Decoders
+    /// read them straight from a buffer, without an array per value.
+    public init?(rawBytes: UnsafeRawBufferPointer) {
+        guard let storage = Bytes32(rawBytes) else { return nil }
+        self.storage = storage
+    }
+
     /// Parses 64 lowercase hex digits.
     public init?(hex: some StringProtocol) {
         guard let storage = Bytes32(hex: hex) else { return nil }
