@@ -136,6 +136,25 @@ struct RecordCodecTests {
         try decoded.verify()
     }
 
+    /// An event record is the same bytes whether it is encoded from the event or from its
+    /// packed form (as `brotr import` encodes it), with the same index entry.
+    @Test func packedEventsEncodeToTheSameRecord() throws {
+        var generator = CorpusGenerator(seed: 7)
+        var events = (0..<300).map { _ in generator.next() }
+        events.append(try Self.event(tags: [["p", String(repeating: "AB", count: 32)], [], ["e", "", "\u{07}"]]))
+        for e in events {
+            let packed = try PackedEvent(json: e.jsonBytes)
+            let fromEvent = try EncodedRecord(.event(e)), fromPacked = try EncodedRecord(event: packed)
+            #expect(fromPacked.bytes == fromEvent.bytes, "\(e.id.hex)")
+            #expect(fromPacked.bytes == Self.encode(.event(e)))
+            guard case .event(let a) = fromEvent.item, case .event(let b) = fromPacked.item else {
+                Issue.record("not an event entry")
+                continue
+            }
+            #expect(a.tags.map { [Int64($0.letter), $0.key] } == b.tags.map { [Int64($0.letter), $0.key] })
+        }
+    }
+
     @Test func corpusEventsRoundTrip() throws {
         var generator = CorpusGenerator(seed: 99)
         var kinds = Set<UInt16>()

@@ -40,6 +40,48 @@ struct EventVerificationTests {
         #expect(error?.code.description == expected, "\(name): \(String(describing: error))")
     }
 
+    /// The packed form of each reference event unpacks to the same event and verifies the
+    /// same way, by either serialization; each tampered one fails for the same reason.
+    @Test func packedEventsVerifyAsEventsDo() throws {
+        for line in Self.reference {
+            let name = try line.string("name")
+            let text = try #require(line["event"]).jsonText
+            let packed = try PackedEvent(json: Array(text.utf8))
+            #expect(packed.event == (try Event(json: text)), "\(name)")
+            #expect(packed.hasAmbiguousControlCharacters == packed.event.hasAmbiguousControlCharacters, "\(name)")
+            #expect(throws: Never.self, "\(name)") { try packed.verify() }
+        }
+        for line in Self.tampered {
+            let name = try line.string("name")
+            let packed = try PackedEvent(json: Array(try #require(line["event"]).jsonText.utf8))
+            let error = #expect(throws: NostrError.self, "\(name)") { try packed.verify() }
+            #expect(error?.code.description == (try line.string("expected")), "\(name)")
+        }
+    }
+
+    /// Fields in any order, content before tags included, unpack to the same event.
+    @Test func packedEventsReadFieldsInAnyOrder() throws {
+        let event = try Event.sign(
+            kind: 1, tags: [["e", String(repeating: "ab", count: 32)], [], ["t", "x\"y", "\u{1F600}"]], content: "hé\n",
+            createdAt: 5, with: SecretKey.generate())
+        let fields: [(String, JSONValue)] = [
+            ("content", .string(event.content)), ("sig", .string(event.sig.hex)), ("kind", .number(JSONNumber(Int64(event.kind)))),
+            ("tags", .array(event.tags.map { .array($0.map(JSONValue.string)) })), ("pubkey", .string(event.pubkey.hex)),
+            ("created_at", .number(JSONNumber(event.createdAt))), ("id", .string(event.id.hex)),
+        ]
+        for rotation in 0..<fields.count {
+            let ordered = Array(fields[rotation...] + fields[..<rotation])
+            var text = "{"
+            for (i, (key, value)) in ordered.enumerated() {
+                text += (i > 0 ? "," : "") + JSONValue.string(key).jsonText + ":" + value.jsonText
+            }
+            text += "}"
+            let packed = try PackedEvent(json: Array(text.utf8))
+            #expect(packed.event == event, "\(ordered.map(\.0))")
+            try packed.verify()
+        }
+    }
+
     @Test func everyControlCharacterIsCovered() throws {
         // One reference event per control character, in both serializations where they differ.
         let names = Set(try Self.reference.map { try $0.string("name") })

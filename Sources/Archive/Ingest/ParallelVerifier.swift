@@ -25,7 +25,8 @@ public enum ParallelVerifier {
                 group.addTask {
                     (w, slice.map { line in
                         do {
-                            let event = try Event(json: line)
+                            // Packed: a contact list parses into three arrays, not an array per tag.
+                            let event = try PackedEvent(json: line)
                             try event.verify()
                             return .valid(try PreparedEvent(event))
                         } catch let error as NostrError {

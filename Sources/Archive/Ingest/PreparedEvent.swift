@@ -12,4 +12,10 @@ public struct PreparedEvent: Sendable {
         id = event.id
         encoded = try EncodedRecord(.event(event))
     }
+
+    /// Encodes a packed event, which should be verified already.
+    public init(_ event: PackedEvent) throws {
+        id = event.id
+        encoded = try EncodedRecord(event: event)
+    }
 }

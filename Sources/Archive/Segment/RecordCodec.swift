@@ -10,7 +10,7 @@ enum RecordCodec {
     static func append(_ record: Record, to out: inout [UInt8]) {
         var body: [UInt8] = []
         switch record {
-        case .event(let e): encodeEvent(e, to: &body)
+        case .event(let e): encodeEvent(id: e.id, sig: e.sig, e, to: &body)
         case .observation(let id, let relay, let seenAt):
             id.withUnsafeBytes { body.append(contentsOf: $0) }
             Varint.append(UInt64(clamping: seenAt), to: &body)
@@ -39,27 +39,39 @@ enum RecordCodec {
         out.append(contentsOf: s.utf8)
     }
 
-    static func encodeEvent(_ e: Event, to out: inout [UInt8]) {
-        out.reserveCapacity(160 + e.content.utf8.count + e.tags.count * 40)
-        e.id.withUnsafeBytes { out.append(contentsOf: $0) }
+    /// Appends an event record's body: `e`'s strings as ``EventContent`` hands them out, so
+    /// an ``Event`` and a ``PackedEvent`` of the same event encode to the same bytes.
+    static func encodeEvent(id: EventID, sig: Signature, _ e: some EventContent, to out: inout [UInt8]) {
+        out.reserveCapacity(out.count + 200 + e.tagCount * 40)
+        id.withUnsafeBytes { out.append(contentsOf: $0) }
         e.pubkey.withUnsafeBytes { out.append(contentsOf: $0) }
-        e.sig.withUnsafeBytes { out.append(contentsOf: $0) }
+        sig.withUnsafeBytes { out.append(contentsOf: $0) }
         Varint.append(UInt64(e.createdAt), to: &out)
         Varint.append(UInt64(e.kind), to: &out)
-        Varint.append(UInt64(e.tags.count), to: &out)
-        for tag in e.tags {
-            Varint.append(UInt64(tag.count), to: &out)
-            for value in tag {
+        Varint.append(UInt64(e.tagCount), to: &out)
+        e.visitStrings(
+            tag: { Varint.append(UInt64($0), to: &out) },
+            element: { value in
                 out.append(1)  // header 1: 32 raw bytes for 64 lowercase hex digits
-                if Hex.appendBytes32(of: value, to: &out) { continue }
+                if Hex.appendBytes32(ofUTF8: value, to: &out) { return }
                 out.removeLast()  // header 2n: n bytes of UTF-8
-                Varint.append(UInt64(value.utf8.count) << 1, to: &out)
-                out.append(contentsOf: value.utf8)
-            }
-        }
-        appendString(e.content, to: &out)
+                Varint.append(UInt64(value.count) << 1, to: &out)
+                out.append(contentsOf: value)
+            },
+            content: { value in
+                Varint.append(UInt64(value.count), to: &out)
+                out.append(contentsOf: value)
+            })
     }
 
+    /// Appends an event record: type, body length, body.
+    static func appendEvent(id: EventID, sig: Signature, _ e: some EventContent, to out: inout [UInt8]) {
+        var body: [UInt8] = []
+        encodeEvent(id: id, sig: sig, e, to: &body)
+        out.append(Record.Kind.event.rawValue)
+        Varint.append(UInt64(body.count), to: &out)
+        out.append(contentsOf: body)
+    }
 
     /// Reads a record's type and length and hands `decode` a reader over exactly its
     /// body, which must consume it all.

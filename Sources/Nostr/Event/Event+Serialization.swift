@@ -13,40 +13,8 @@ extension Event {
     func serialization(style: JSONWriter.Style) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(content.utf8.count + 160 + tags.count * 80)
-        Event.appendSerialization(
-            pubkey: pubkey, createdAt: createdAt, kind: kind, tags: tags, content: content, to: &out, style: style)
+        appendSerialization(to: &out, style: style)
         return out
-    }
-
-    static func appendSerialization(
-        pubkey: PublicKey, createdAt: Int64, kind: UInt16, tags: [[String]], content: String,
-        to out: inout [UInt8], style: JSONWriter.Style
-    ) {
-        out.append(contentsOf: "[0,\"".utf8)
-        pubkey.withUnsafeBytes { Hex.append($0, to: &out) }
-        out.append(contentsOf: "\",".utf8)
-        appendDecimal(createdAt, to: &out)
-        out.append(UInt8(ascii: ","))
-        appendDecimal(Int64(kind), to: &out)
-        out.append(contentsOf: ",".utf8)
-        appendTags(tags, to: &out, style: style)
-        out.append(UInt8(ascii: ","))
-        JSONWriter.appendString(content, to: &out, style: style)
-        out.append(UInt8(ascii: "]"))
-    }
-
-    static func appendTags(_ tags: [[String]], to out: inout [UInt8], style: JSONWriter.Style) {
-        out.append(UInt8(ascii: "["))
-        for (i, tag) in tags.enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            out.append(UInt8(ascii: "["))
-            for (j, value) in tag.enumerated() {
-                if j > 0 { out.append(UInt8(ascii: ",")) }
-                JSONWriter.appendString(value, to: &out, style: style)
-            }
-            out.append(UInt8(ascii: "]"))
-        }
-        out.append(UInt8(ascii: "]"))
     }
 
     static func appendDecimal(_ value: Int64, to out: inout [UInt8]) {
@@ -84,9 +52,7 @@ extension Event {
         out.append(contentsOf: ",\"kind\":".utf8)
         Event.appendDecimal(Int64(kind), to: &out)
         out.append(contentsOf: ",\"tags\":".utf8)
-        Event.appendTags(tags, to: &out, style: .standard)
-        out.append(contentsOf: ",\"content\":".utf8)
-        JSONWriter.appendString(content, to: &out, style: .standard)
+        appendTagsAndContent(separator: ",\"content\":", to: &out, style: .standard)
         out.append(contentsOf: ",\"sig\":\"".utf8)
         sig.withUnsafeBytes { Hex.append($0, to: &out) }
         out.append(contentsOf: "\"}".utf8)

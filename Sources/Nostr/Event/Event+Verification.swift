@@ -25,34 +25,18 @@ extension Event {
     }
 
     /// Checks that the id matches the content (see ``verify()``).
-    public func verifyID() throws {
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(content.utf8.count + 160 + tags.count * 80)
-        Event.appendSerialization(
-            pubkey: pubkey, createdAt: createdAt, kind: kind, tags: tags, content: content, to: &buffer, style: .nip01)
-        let canonical = Event.hash(buffer)
-        if canonical == id { return }
-        if hasAmbiguousControlCharacters, Event.hash(jsonStringifySerialization) == id { return }
-        throw NostrError(.badID, field: "id", "does not match the event's content (SHA-256 is \(canonical.hex))")
-    }
+    public func verifyID() throws { try checkID(id) }
 
     /// Checks the BIP-340 signature of the id by the pubkey.
-    public func verifySignature() throws {
+    public func verifySignature() throws { try Event.checkSignature(sig, of: id, by: pubkey) }
+
+    static func checkSignature(_ sig: Signature, of id: EventID, by pubkey: PublicKey) throws {
         let ok = sig.withUnsafeBytes { s in
             id.withUnsafeBytes { m in
                 pubkey.withUnsafeBytes { p in Secp256k1.shared.verify(signature: s, message: m, pubkey: p) }
             }
         }
         guard ok else { throw NostrError(.badSignature, field: "sig", "does not verify against the pubkey") }
-    }
-
-    /// True when content or tags hold a control character that NIP-01 and `JSON.stringify`
-    /// serialize differently.
-    var hasAmbiguousControlCharacters: Bool {
-        func ambiguous(_ s: String) -> Bool {
-            s.utf8.contains { $0 < 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 && $0 != 0x08 && $0 != 0x0C }
-        }
-        return ambiguous(content) || tags.contains { $0.contains(where: ambiguous) }
     }
 
     /// Creates and signs an event. The id is the SHA-256 of the NIP-01 serialization.
@@ -67,9 +51,8 @@ extension Event {
             throw NostrError(.invalidEvent, field: "created_at", "must not be negative")
         }
         var buffer: [UInt8] = []
-        appendSerialization(
-            pubkey: key.publicKey, createdAt: createdAt, kind: kind, tags: tags, content: content, to: &buffer,
-            style: .nip01)
+        Unsigned(pubkey: key.publicKey, createdAt: createdAt, kind: kind, tags: tags, content: content)
+            .appendSerialization(to: &buffer, style: .nip01)
         let id = hash(buffer)
         let sig = try Schnorr.sign(message: id.bytes, with: key, auxRand: auxRand)
         return Event(unchecked: id, pubkey: key.publicKey, createdAt: createdAt, kind: kind, tags: tags, content: content, sig: sig)

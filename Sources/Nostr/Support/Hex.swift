@@ -54,7 +54,12 @@ public enum Hex {
     public static func appendBytes32(of text: String, to out: inout [UInt8]) -> Bool {
         guard text.utf8.count == 64 else { return false }
         var text = text
-        guard let bytes = text.withUTF8({ Bytes32(hexUTF8: UnsafeRawBufferPointer($0)) }) else { return false }
+        return text.withUTF8 { appendBytes32(ofUTF8: UnsafeRawBufferPointer($0), to: &out) }
+    }
+
+    /// ``appendBytes32(of:to:)`` for text given as UTF-8 bytes.
+    public static func appendBytes32(ofUTF8 utf8: UnsafeRawBufferPointer, to out: inout [UInt8]) -> Bool {
+        guard let bytes = Bytes32(hexUTF8: utf8) else { return false }
         withUnsafeBytes(of: bytes) { out.append(contentsOf: $0) }
         return true
     }
