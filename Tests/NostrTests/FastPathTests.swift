@@ -29,6 +29,35 @@ struct FastPathTests {
         #expect([UInt8]().withUnsafeBytes { JSONWriter.mayNeedEscape($0) } == false)
     }
 
+    /// Strings are read eight bytes at a time up to the first quote, backslash or control
+    /// byte: wherever that byte falls in the word, the string reads as a byte-by-byte reader
+    /// would read it, and a raw control byte is still an error.
+    @Test func stringScanStopsAtEverySpecialByteWhereverItFalls() throws {
+        // (JSON text inserted, what it reads as; nil: the string is an error).
+        let specials: [(String, String?)] = [
+            ("\\\"", "\""), ("\\\\", "\\"), ("\\n", "\n"), ("\\u00e9", "é"), ("\\/", "/"), ("é", "é"),
+            ("\u{01}", nil), ("\u{1F}", nil), ("\t", nil),
+        ]
+        for (inserted, reads) in specials {
+            for position in 0..<20 {
+                // A second special byte 9 bytes later, in the escaped tail's own word scan.
+                let text = String(repeating: "a", count: position) + inserted + String(repeating: "b", count: 9) + inserted + "cd"
+                let json = "\"" + text + "\""
+                if let reads {
+                    let expected = String(repeating: "a", count: position) + reads + String(repeating: "b", count: 9) + reads + "cd"
+                    #expect(try JSONValue(parsing: json) == .string(expected), "\(inserted) at \(position)")
+                } else {
+                    #expect(throws: NostrError.self, "\(inserted) at \(position)") { try JSONValue(parsing: json) }
+                }
+            }
+        }
+        // An unterminated string is an error wherever it stops.
+        for length in 0..<20 {
+            #expect(throws: NostrError.self) { try JSONValue(parsing: "\"" + String(repeating: "a", count: length)) }
+            #expect(throws: NostrError.self) { try JSONValue(parsing: "\"\\n" + String(repeating: "a", count: length)) }
+        }
+    }
+
     @Test func hexDigitsAgreeWithTheCheckedDecoder() {
         for c in 0...255 {
             let (value, invalid) = Hex.nibbleUnchecked(UInt8(c))

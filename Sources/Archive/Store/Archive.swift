@@ -83,8 +83,14 @@ public final class Archive: Sendable {
             let pool = try DatabasePool(path: path, configuration: config)
             try migrate(pool)
             // The writer's connection gets a larger page cache: index inserts land all over
-            // the B-trees. Readers keep the 8 MiB default set above.
-            try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA cache_size = -32768") }
+            // the B-trees. Readers keep the 8 MiB default set above. It also checkpoints at
+            // 64 MiB of WAL, not SQLite's 4 MiB: a batch rewrites pages across the tag index,
+            // and a page rewritten by many commits between checkpoints is copied into the
+            // file once (import: a quarter fewer writes, two thirds fewer reads).
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA cache_size = -32768")
+                try db.execute(sql: "PRAGMA wal_autocheckpoint = 16384")
+            }
             return pool
         }
     }

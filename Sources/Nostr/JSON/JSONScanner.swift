@@ -94,6 +94,7 @@ struct JSONScanner {
     private mutating func withUnvalidatedString<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
         try expect(UInt8(ascii: "\""))
         let start = index
+        skipPlainWords()
         while index < bytes.count {
             let c = bytes[index]
             if c == UInt8(ascii: "\"") {
@@ -138,11 +139,23 @@ struct JSONScanner {
                 }
             default:
                 if c < 0x20 { throw error("unescaped control character in string") }
-                out.append(c)
+                // The run of plain bytes up to the next quote, backslash or control byte.
+                let run = index
                 index += 1
+                skipPlainWords()
+                while index < bytes.count, bytes[index] != 0x22, bytes[index] != 0x5C, bytes[index] >= 0x20 { index += 1 }
+                out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[run..<index]))
             }
         }
         throw error("unterminated string", at: start - 1)
+    }
+
+    /// Skips whole 8-byte words of string that hold no quote, backslash or control byte.
+    @inline(__always)
+    private mutating func skipPlainWords() {
+        while index + 8 <= bytes.count, !JSONWriter.hasQuoteBackslashOrControl(bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)) {
+            index += 8
+        }
     }
 
     private mutating func readHex4() throws -> UInt32 {

@@ -51,13 +51,9 @@ enum JSONWriter {
     /// event ids are computed by serializing every string of every event.
     @inline(__always)
     static func mayNeedEscape(_ utf8: UnsafeRawBufferPointer) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-        // A byte of x is zero or below n (n <= 0x80) exactly where (x - n*ones) & ~x & highs is set.
-        @inline(__always) func below(_ x: UInt64, _ n: UInt64) -> Bool { (x &- n &* ones) & ~x & highs != 0 }
         var i = 0
         while i + 8 <= utf8.count {
-            let x = utf8.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            if below(x, 0x20) || below(x ^ (0x22 &* ones), 1) || below(x ^ (0x5C &* ones), 1) { return true }
+            if hasQuoteBackslashOrControl(utf8.loadUnaligned(fromByteOffset: i, as: UInt64.self)) { return true }
             i += 8
         }
         while i < utf8.count {
@@ -66,6 +62,17 @@ enum JSONWriter {
             i += 1
         }
         return false
+    }
+
+    /// Whether any of the eight bytes of `x` is a quote, a backslash or below 0x20: the bytes
+    /// a JSON string cannot hold as they are. Reading and writing strings skip eight bytes
+    /// at a time with it.
+    @inline(__always)
+    static func hasQuoteBackslashOrControl(_ x: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        // A byte of x is zero or below n (n <= 0x80) exactly where (x - n*ones) & ~x & highs is set.
+        @inline(__always) func below(_ x: UInt64, _ n: UInt64) -> Bool { (x &- n &* ones) & ~x & highs != 0 }
+        return below(x, 0x20) || below(x ^ (0x22 &* ones), 1) || below(x ^ (0x5C &* ones), 1)
     }
 
     private static func appendPythonEscaped(_ utf8: UnsafeRawBufferPointer, to out: inout [UInt8]) {
