@@ -35,7 +35,14 @@ struct TagSorterTests {
         var spilled: [String] = []
         do {
             let sorter = TagSorter(runPrefix: prefix, capacity: capacity)
-            for row in input { try sorter.append(row) }
+            // In uneven chunks, so that runs fill in the middle of a chunk.
+            var next = 0, chunk = 1
+            while next < input.count {
+                let end = min(input.count, next + chunk)
+                try sorter.append(contentsOf: Array(input[next..<end]))
+                next = end
+                chunk = chunk % 13 + 1
+            }
             spilled = try FileManager.default.contentsOfDirectory(atPath: tmp.path)
             output = try Self.drained(sorter)
         }
@@ -55,7 +62,7 @@ struct TagSorterTests {
 
         let input = Self.rows(10, seed: 3)
         let sorter = TagSorter(runPrefix: tmp.path + "/b", capacity: 4)
-        for row in input { try sorter.append(row) }
+        try sorter.append(contentsOf: input)
         try sorter.prepare()  // as the scanning thread does, before the loader drains
         #expect(try Self.drained(sorter) == input.sorted())
     }

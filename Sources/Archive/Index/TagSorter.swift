@@ -30,13 +30,20 @@ final class TagSorter: @unchecked Sendable {
 
     private func runPath(_ i: Int) -> String { "\(runPrefix).\(i)" }
 
-    func append(_ row: TagRow) throws {
+    /// Appends rows, spilling a run each time the buffer fills. A reindex hands over each
+    /// frame's rows together: one call per row cost more than the rows.
+    func append(contentsOf rows: [TagRow]) throws {
         sorted = false
         // Room for a first million rows at once: growing from nothing copies the buffer a
         // dozen times over, and this runs on the reindex's critical path.
         if buffer.capacity == 0 { buffer.reserveCapacity(min(capacity, 1 << 20)) }
-        buffer.append(row)
-        if buffer.count >= capacity { try spill() }
+        var next = 0
+        while next < rows.count {
+            let take = min(capacity - buffer.count, rows.count - next)
+            buffer.append(contentsOf: rows[next..<next + take])
+            next += take
+            if buffer.count >= capacity { try spill() }
+        }
     }
 
     private func spill() throws {

@@ -43,17 +43,35 @@ enum LZ4Frame {
     /// allocate without bound.
     static let maxPayload = 64 << 20
 
+    /// A decompression context, kept by a scanner across the frames it reads: making one
+    /// per frame cost an allocation of its buffers each time. One thread at a time.
+    final class Decompressor {
+        fileprivate let context: OpaquePointer
+
+        init?() {
+            var ctx: OpaquePointer?
+            guard LZ4F_isError(LZ4F_createDecompressionContext(&ctx, UInt32(LZ4F_VERSION))) == 0, let ctx else { return nil }
+            context = ctx
+        }
+
+        deinit { LZ4F_freeDecompressionContext(context) }
+    }
+
+    /// Decodes the frame at the start of `buffer` with a context of its own.
     static func decode(_ buffer: UnsafeRawBufferPointer) -> Decoded {
+        guard let decompressor = Decompressor() else { return .invalid("cannot create an LZ4 decompression context") }
+        return decode(buffer, with: decompressor)
+    }
+
+    /// Decodes the frame at the start of `buffer` with `decompressor`, reset first.
+    static func decode(_ buffer: UnsafeRawBufferPointer, with decompressor: Decompressor) -> Decoded {
         guard buffer.count >= 7 else {
             // Too short for a header; a torn write if it starts like a frame.
             let magic: [UInt8] = [0x04, 0x22, 0x4D, 0x18]
             return zip(buffer, magic).allSatisfy { $0 == $1 } ? .incomplete : .invalid("not an LZ4 frame")
         }
-        var ctx: OpaquePointer?
-        guard LZ4F_isError(LZ4F_createDecompressionContext(&ctx, UInt32(LZ4F_VERSION))) == 0, let ctx else {
-            return .invalid("cannot create an LZ4 decompression context")
-        }
-        defer { LZ4F_freeDecompressionContext(ctx) }
+        let ctx = decompressor.context
+        LZ4F_resetDecompressionContext(ctx)
         var info = LZ4F_frameInfo_t()
         var consumed = buffer.count
         let headerResult = LZ4F_getFrameInfo(ctx, &info, buffer.baseAddress, &consumed)
@@ -66,24 +84,40 @@ enum LZ4Frame {
         guard info.contentSize <= UInt64(maxPayload) else {
             return .invalid("frame declares \(info.contentSize) bytes of content")
         }
-        var payload = [UInt8](repeating: 0, count: Int(info.contentSize))
-        var srcOffset = consumed
-        var dstOffset = 0
-        while true {
-            var srcSize = buffer.count - srcOffset
-            var dstSize = payload.count - dstOffset
-            let hint = payload.withUnsafeMutableBytes { dst in
-                LZ4F_decompress(ctx, dst.baseAddress.map { $0 + dstOffset }, &dstSize, buffer.baseAddress.map { $0 + srcOffset }, &srcSize, nil)
+        var outcome = Decoded.incomplete
+        // Not zero-filled first: the decoder writes every byte, or the payload is dropped.
+        let payload = [UInt8](unsafeUninitializedCapacity: Int(info.contentSize)) { dst, initialized in
+            var srcOffset = consumed
+            var dstOffset = 0
+            initialized = 0
+            while true {
+                var srcSize = buffer.count - srcOffset
+                var dstSize = dst.count - dstOffset
+                let hint = LZ4F_decompress(
+                    ctx, dst.baseAddress.map { $0 + dstOffset }, &dstSize, buffer.baseAddress.map { $0 + srcOffset }, &srcSize, nil)
+                if LZ4F_isError(hint) != 0 {
+                    outcome = .invalid(String(cString: LZ4F_getErrorName(hint)))
+                    return
+                }
+                srcOffset += srcSize
+                dstOffset += dstSize
+                if hint == 0 {
+                    guard dstOffset == dst.count else {
+                        outcome = .invalid("frame content shorter than declared")
+                        return
+                    }
+                    initialized = dst.count
+                    outcome = .frame(payload: [], length: srcOffset)
+                    return
+                }
+                if srcOffset >= buffer.count { return }  // incomplete
+                if srcSize == 0 && dstSize == 0 {
+                    outcome = .invalid("LZ4 decoder made no progress")
+                    return
+                }
             }
-            if LZ4F_isError(hint) != 0 { return .invalid(String(cString: LZ4F_getErrorName(hint))) }
-            srcOffset += srcSize
-            dstOffset += dstSize
-            if hint == 0 {
-                guard dstOffset == payload.count else { return .invalid("frame content shorter than declared") }
-                return .frame(payload: payload, length: srcOffset)
-            }
-            if srcOffset >= buffer.count { return .incomplete }
-            if srcSize == 0 && dstSize == 0 { return .invalid("LZ4 decoder made no progress") }
         }
+        guard case .frame(_, let length) = outcome else { return outcome }
+        return .frame(payload: payload, length: length)
     }
 }

@@ -8,12 +8,17 @@ final class SegmentScanner {
     private let file: RawFile
     private var window: [UInt8] = []
     private var windowStart: Int64 = 0
+    private let decompressor: LZ4Frame.Decompressor
 
     init(path: String) throws {
         self.path = path
         file = try RawFile(path, mode: .readOnly)
         size = try file.size
         header = try SegmentHeader(try file.read(at: 0, count: SegmentHeader.size), file: path)
+        guard let decompressor = LZ4Frame.Decompressor() else {
+            throw ArchiveError(.io, "cannot create an LZ4 decompression context", file: path)
+        }
+        self.decompressor = decompressor
     }
 
     /// What lies at an offset.
@@ -36,7 +41,7 @@ final class SegmentScanner {
                 windowStart = offset
             }
             let from = Int(offset - windowStart)
-            let decoded = window.withUnsafeBytes { LZ4Frame.decode(UnsafeRawBufferPointer(rebasing: $0[from...])) }
+            let decoded = window.withUnsafeBytes { LZ4Frame.decode(UnsafeRawBufferPointer(rebasing: $0[from...]), with: decompressor) }
             switch decoded {
             case .frame(let payload, let length):
                 return .frame(offset: offset, length: length, payload: payload)
@@ -75,7 +80,7 @@ final class SegmentScanner {
     /// Reads and decodes the frame at `offset` of `length` bytes (a point read).
     func frame(at offset: Int64, length: Int) throws -> [UInt8] {
         let bytes = try file.read(at: offset, count: length)
-        switch bytes.withUnsafeBytes({ LZ4Frame.decode($0) }) {
+        switch bytes.withUnsafeBytes({ LZ4Frame.decode($0, with: decompressor) }) {
         case .frame(let payload, let decoded) where decoded == length: return payload
         case .frame: throw ArchiveError(.inconsistent, "frame length differs from the index", file: path, offset: offset)
         case .incomplete: throw ArchiveError(.corrupt, "frame is cut short", file: path, offset: offset)

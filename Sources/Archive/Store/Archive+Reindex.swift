@@ -132,6 +132,7 @@ extension Archive {
         var row = firstRow
         // Segments hold over 500 bytes per event: this overestimates the count.
         var seen = SeenIDs(expected: Int(totalBytes / 500))
+        var frameTags: [TagRow] = []
         do {
             for (i, (number, path)) in files.enumerated() {
                 let isLast = i == files.count - 1
@@ -144,9 +145,11 @@ extension Archive {
                     case .end: break scan
                     case .frame(let at, let length, let payload):
                         let first = row
+                        frameTags.removeAll(keepingCapacity: true)
                         let items = try IndexItem.decode(frame: payload, file: path, offset: at) { event, letter, key in
-                            try tags.append(TagRow(letter: letter, value: key, event: first + Int64(event)))
+                            frameTags.append(TagRow(letter: letter, value: key, event: first + Int64(event)))
                         }
+                        try tags.append(contentsOf: frameTags)
                         for (item, _) in items {
                             guard case .event(let entry) = item else { continue }
                             row += 1
