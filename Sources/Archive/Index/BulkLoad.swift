@@ -118,7 +118,8 @@ final class BulkLoad {
                     """)
                 try db.execute(sql: "DROP TABLE observation_load")
                 for sql in recreate where !sql.contains("event_by_id") { try db.execute(sql: sql) }
-                var insert = MultiRowInsert(db, "INSERT INTO event_tag (key, event)", columns: 2)
+                // 500 rows a statement: the largest table, where the per-statement cost still shows.
+                var insert = MultiRowInsert(db, "INSERT INTO event_tag (key, event)", columns: 2, rowsPerStatement: 500)
                 var previous: TagRow?
                 try tags().drain { row in
                     // A tag repeated in one event gives one row, as INSERT OR IGNORE does live.
