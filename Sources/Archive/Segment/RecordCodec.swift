@@ -8,7 +8,24 @@ import Nostr
 enum RecordCodec {
     /// Appends `record` to `out`.
     static func append(_ record: Record, to out: inout [UInt8]) {
+        appendEnvelope(record.kind, to: &out) { body in encodeBody(record, to: &body) }
+    }
+
+    /// Appends an event record from either form of the event (``EventContent``).
+    static func appendEvent(id: EventID, sig: Signature, _ e: some EventContent, to out: inout [UInt8]) {
+        appendEnvelope(.event, to: &out) { body in encodeEvent(id: id, sig: sig, e, to: &body) }
+    }
+
+    /// Appends type, body length and the body that `encode` writes.
+    private static func appendEnvelope(_ kind: Record.Kind, to out: inout [UInt8], _ encode: (inout [UInt8]) -> Void) {
         var body: [UInt8] = []
+        encode(&body)
+        out.append(kind.rawValue)
+        Varint.append(UInt64(body.count), to: &out)
+        out.append(contentsOf: body)
+    }
+
+    private static func encodeBody(_ record: Record, to body: inout [UInt8]) {
         switch record {
         case .event(let e): encodeEvent(id: e.id, sig: e.sig, e, to: &body)
         case .observation(let id, let relay, let seenAt):
@@ -29,9 +46,6 @@ enum RecordCodec {
             appendString(type, to: &body)
             appendString(relay, to: &body)
         }
-        out.append(record.kind.rawValue)
-        Varint.append(UInt64(body.count), to: &out)
-        out.append(contentsOf: body)
     }
 
     static func appendString(_ s: String, to out: inout [UInt8]) {
@@ -62,15 +76,6 @@ enum RecordCodec {
                 Varint.append(UInt64(value.count), to: &out)
                 out.append(contentsOf: value)
             })
-    }
-
-    /// Appends an event record: type, body length, body.
-    static func appendEvent(id: EventID, sig: Signature, _ e: some EventContent, to out: inout [UInt8]) {
-        var body: [UInt8] = []
-        encodeEvent(id: id, sig: sig, e, to: &body)
-        out.append(Record.Kind.event.rawValue)
-        Varint.append(UInt64(body.count), to: &out)
-        out.append(contentsOf: body)
     }
 
     /// Reads a record's type and length and hands `decode` a reader over exactly its

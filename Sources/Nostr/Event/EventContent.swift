@@ -88,15 +88,15 @@ extension Event {
     /// The strings of `tags` and `content`, as ``EventContent/visitStrings(tag:element:content:)``
     /// hands them out.
     static func visit(
-        tags: [[String]], content: String, tag: (Int) throws -> Void, element: (UnsafeRawBufferPointer) throws -> Void,
-        content visitContent: (UnsafeRawBufferPointer) throws -> Void
+        _ tags: [[String]], _ text: String, tag: (Int) throws -> Void, element: (UnsafeRawBufferPointer) throws -> Void,
+        content: (UnsafeRawBufferPointer) throws -> Void
     ) rethrows {
         for t in tags {
             try tag(t.count)
             for var value in t { try value.withUTF8 { try element(UnsafeRawBufferPointer($0)) } }
         }
-        var content = content
-        try content.withUTF8 { try visitContent(UnsafeRawBufferPointer($0)) }
+        var text = text
+        try text.withUTF8 { try content(UnsafeRawBufferPointer($0)) }
     }
 
     /// An event before it is signed: what ``sign(kind:tags:content:createdAt:with:auxRand:)`` hashes.
@@ -112,7 +112,7 @@ extension Event {
             tag: (Int) throws -> Void, element: (UnsafeRawBufferPointer) throws -> Void,
             content visitContent: (UnsafeRawBufferPointer) throws -> Void
         ) rethrows {
-            try Event.visit(tags: tags, content: content, tag: tag, element: element, content: visitContent)
+            try Event.visit(tags, content, tag: tag, element: element, content: visitContent)
         }
     }
 }
@@ -124,6 +124,6 @@ extension Event: EventContent {
         tag: (Int) throws -> Void, element: (UnsafeRawBufferPointer) throws -> Void,
         content visitContent: (UnsafeRawBufferPointer) throws -> Void
     ) rethrows {
-        try Event.visit(tags: tags, content: content, tag: tag, element: element, content: visitContent)
+        try Event.visit(tags, content, tag: tag, element: element, content: visitContent)
     }
 }
