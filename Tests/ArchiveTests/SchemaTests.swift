@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Nostr
 import Testing
 
 @testable import Archive
@@ -90,5 +91,27 @@ struct SchemaTests {
         #expect(converted.map { $0.key >> 56 } == [0x65, 0x65, 0x70, 0x70, 0x74])
         #expect(converted[3].key == 0x7001_2345_6789_ABCD)
         #expect(converted[0].key == 0x6580_0000_0000_0000)  // Int64.min: the sign bit lands below the letter
+    }
+
+    /// A read-only open cannot migrate: an index at schema 001 is refused with what to do;
+    /// a read-write open migrates it, and read-only opens work again.
+    @Test func aReadOnlyOpenRefusesAnIndexThatNeedsMigrating() async throws {
+        let tmp = try TempDirectory()
+        defer { tmp.remove() }
+        try await withArchive(tmp.data) { _ in }  // creates the directory and a current index
+        try FileManager.default.removeItem(atPath: tmp.data.indexFile)
+        do {
+            let queue = try DatabaseQueue(path: tmp.data.indexFile)
+            var migrator = DatabaseMigrator()
+            for (name, sql) in IndexSchema.migrations { migrator.registerMigration(name) { db in try db.execute(sql: sql) } }
+            try migrator.migrate(queue, upTo: "001-initial")
+        }
+        let error = #expect(throws: ArchiveError.self) { try Archive.open(tmp.data, mode: .readOnly) }
+        #expect(error?.message.contains("002-tag-key") == true, "\(String(describing: error))")
+        #expect(error?.message.contains("brotr reindex") == true)
+        try await withArchive(tmp.data) { _ in }
+        try await withArchive(tmp.data, mode: .readOnly) { (archive: Archive) async throws in
+            #expect(try archive.count(matching: try Filter(tags: ["p": ["x"]])) == 0)
+        }
     }
 }

@@ -45,6 +45,7 @@ public final class Archive: Sendable {
             // A writer's checkpoint can hold the WAL briefly: wait instead of failing.
             config.busyMode = .timeout(10)
             let pool = try wrap { try DatabasePool(path: directory.indexFile, configuration: config) }
+            try requireCurrentSchema(pool, file: directory.indexFile)
             return Archive(directory: directory, pool: pool, writer: nil, lock: nil)
         case .readWrite:
             try DirectoryListing.create(directory.segmentsDirectory)
@@ -120,6 +121,23 @@ public final class Archive: Sendable {
                     throw ArchiveError(.index, "the new index would not switch to WAL mode")
                 }
             }
+        }
+    }
+
+    /// A read-only open cannot migrate: an index an older brotr wrote must be brought up to
+    /// date by a read-write open first.
+    private static func requireCurrentSchema(_ pool: DatabasePool, file: String) throws {
+        let applied = try wrap {
+            try pool.read { db in
+                try db.tableExists("grdb_migrations") ? Set(try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")) : []
+            }
+        }
+        let missing = IndexSchema.migrations.map(\.name).filter { !applied.contains($0) }
+        guard missing.isEmpty else {
+            throw ArchiveError(
+                .invalidRequest,
+                "the index predates schema \(missing.joined(separator: ", ")); open it once read-write (brotr serve or brotr import) to migrate it, or run brotr reindex",
+                file: file)
         }
     }
 
