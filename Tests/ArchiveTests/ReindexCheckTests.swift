@@ -200,6 +200,10 @@ struct ReindexCheckTests {
                 try EncodedRecord(.event(copied)),
                 try EncodedRecord(.observation(eventID: copied.id, relay: relays[2].url, seenAt: 1_800_000_000)),
                 try EncodedRecord(.observation(eventID: copied.id, relay: relays[0].url, seenAt: 1_800_000_001)),
+                // An event written once, long before: these wait for the reindex's join. One
+                // at a relay that saw it already changes nothing; one at a new relay adds a row.
+                try EncodedRecord(.observation(eventID: events[8].id, relay: relays[0].url, seenAt: 1_800_000_002)),
+                try EncodedRecord(.observation(eventID: events[8].id, relay: relays[1].url, seenAt: 1_800_000_003)),
             ])
             try writer.sync()
         }
@@ -208,6 +212,9 @@ struct ReindexCheckTests {
             #expect(seen.count == 2)
             #expect(seen.contains("\(relays[2].url)@1800000000"))
             #expect(!seen.contains { $0.hasSuffix("@1800000001") })
+            let earlier = try archive.relays(seeing: events[8].id).map { "\($0.url)@\($0.seenAt)" }
+            #expect(earlier.contains("\(relays[1].url)@1800000003"), "\(earlier)")
+            #expect(!earlier.contains { $0.hasSuffix("@1800000002") }, "\(earlier)")
         }
         let live = try await Self.snapshot(tmp.data)
         let liveRows = try Self.eventRows(tmp.data)

@@ -105,16 +105,20 @@ final class BulkLoad {
                         arguments: [row])
                     try db.execute(sql: "DELETE FROM event WHERE rowid = ?", arguments: [row])
                 }
-                // In segment order (o.rowid) within each (event, relay): the first observation wins.
+                // The first observation of an event at a relay, in segment order (o.rowid), wins.
+                // Those resolved during the load go first, in the order they came: each came
+                // while its event was among the latest loaded, so before any observation of
+                // it that had to wait for the join (or was resolved to a copy, above).
                 try db.execute(sql: """
                     INSERT OR IGNORE INTO event_relay (event, relay, seen_at)
-                    SELECT event, relay, seen_at FROM (
-                        SELECT o.event, o.relay, o.seen_at, o.rowid AS seq FROM observation_load o WHERE o.event IS NOT NULL
-                        UNION ALL
-                        SELECT e.rowid, o.relay, o.seen_at, o.rowid FROM observation_load o
-                        JOIN event e ON substr(e.id, 1, 8) = substr(o.id, 1, 8) AND e.id = o.id
-                        WHERE o.event IS NULL)
-                    ORDER BY event, relay, seq
+                    SELECT event, relay, seen_at FROM observation_load WHERE event IS NOT NULL ORDER BY rowid
+                    """)
+                try db.execute(sql: """
+                    INSERT OR IGNORE INTO event_relay (event, relay, seen_at)
+                    SELECT e.rowid, o.relay, o.seen_at FROM observation_load o
+                    JOIN event e ON substr(e.id, 1, 8) = substr(o.id, 1, 8) AND e.id = o.id
+                    WHERE o.event IS NULL
+                    ORDER BY e.rowid, o.relay, o.rowid
                     """)
                 try db.execute(sql: "DROP TABLE observation_load")
                 for sql in recreate where !sql.contains("event_by_id") { try db.execute(sql: sql) }
