@@ -91,8 +91,8 @@ final class BulkLoad {
     /// Builds the indexes, resolves the staged rows, then inserts the tag rows that `tags`
     /// returns (it may wait for them to be sorted). `suspects` are the id prefixes
     /// (`substr(id, 1, 8)`) under which an event may have been written twice (``SeenIDs``):
-    /// only those are searched for copies.
-    func finish(suspects: [[UInt8]], tags: () throws -> TagSorter) throws {
+    /// only those are searched for copies; nil, every id is.
+    func finish(suspects: [[UInt8]]?, tags: () throws -> TagSorter) throws {
         try pool.writeWithoutTransaction { db in
             try db.inTransaction {
                 try db.execute(sql: "CREATE INDEX event_by_id ON event (substr(id, 1, 8))")
@@ -142,8 +142,18 @@ final class BulkLoad {
     }
 
     /// The rows of later copies of events written more than once, among the events whose
-    /// id starts with one of `suspects`.
-    private static func copies(_ db: Database, suspects: [[UInt8]]) throws -> Set<Int64> {
+    /// id starts with one of `suspects` (nil: among all events).
+    private static func copies(_ db: Database, suspects: [[UInt8]]?) throws -> Set<Int64> {
+        guard let suspects else {
+            return try Set(
+                Int64.fetchAll(
+                    db,
+                    sql: """
+                        SELECT e.rowid FROM event e
+                        WHERE substr(e.id, 1, 8) IN (SELECT substr(id, 1, 8) FROM event GROUP BY substr(id, 1, 8) HAVING COUNT(*) > 1)
+                          AND EXISTS (SELECT 1 FROM event f WHERE substr(f.id, 1, 8) = substr(e.id, 1, 8) AND f.id = e.id AND f.rowid < e.rowid)
+                        """))
+        }
         guard !suspects.isEmpty else { return [] }
         try db.execute(sql: "CREATE TEMP TABLE suspect (prefix BLOB PRIMARY KEY) WITHOUT ROWID")
         defer { try? db.execute(sql: "DROP TABLE suspect") }

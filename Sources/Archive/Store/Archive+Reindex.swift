@@ -23,13 +23,14 @@ extension Archive {
     public static func reindex(
         _ directory: DataDirectory, progress: (Int64, Int64) -> Void = { _, _ in }
     ) throws -> ReindexSummary {
-        try reindex(directory, sortCapacity: TagSorter.defaultCapacity, progress: progress)
+        try reindex(directory, sortCapacity: TagSorter.defaultCapacity, suspectCapacity: SeenIDs.defaultSuspectCapacity, progress: progress)
     }
 
-    /// ``reindex(_:progress:)`` with the tag sorter's memory bound in rows (tests make it
-    /// small, so that the sort spills to run files).
+    /// ``reindex(_:progress:)`` with the tag sorter's memory bound in rows and the most ids
+    /// kept as suspected copies (tests make them small, so that the sort spills to run
+    /// files and every id is searched for copies).
     static func reindex(
-        _ directory: DataDirectory, sortCapacity: Int, progress: (Int64, Int64) -> Void = { _, _ in }
+        _ directory: DataDirectory, sortCapacity: Int, suspectCapacity: Int = SeenIDs.defaultSuspectCapacity, progress: (Int64, Int64) -> Void = { _, _ in }
     ) throws -> ReindexSummary {
         try requireDataDirectory(directory)
         let lock = try DirectoryLock(directory)
@@ -55,10 +56,11 @@ extension Archive {
             let handoff = Handoff<ScanStep>(capacity: 4)
             let tags = TagSorter(runPrefix: fresh + "-tags", capacity: sortCapacity)
             let firstRow = bulk.firstRow
-            let scan = Thread { scanSegments(files, totalBytes: total, tags: tags, firstRow: firstRow, into: handoff) }
+            let seen = SeenIDs(expected: Int(total / 500), suspectCapacity: suspectCapacity)  // segments hold over 500 B/event
+            let scan = Thread { scanSegments(files, seen: seen, tags: tags, firstRow: firstRow, into: handoff) }
             scan.start()
             defer { handoff.close() }
-            var suspects: [[UInt8]] = []
+            var suspects: [[UInt8]]? = []
             load: while let step = handoff.take() {
                 switch step {
                 case .frames(let frames):
@@ -114,8 +116,9 @@ extension Archive {
         case frames([SegmentWriter.WrittenFrame])
         /// A segment was read to its end (a torn tail of the newest one is left to the next open).
         case segmentEnd(number: UInt32, size: Int64, isLast: Bool, tornTail: Int64)
-        /// Every frame was handed over; the id prefixes that may belong to events written twice.
-        case scanned(suspects: [[UInt8]])
+        /// Every frame was handed over; the id prefixes that may belong to events written
+        /// twice (nil: too many to list).
+        case scanned(suspects: [[UInt8]]?)
         /// The tag rows of `events` events, sorted.
         case sorted(events: Int64, TagSorter)
         case failed(any Error)
@@ -125,13 +128,12 @@ extension Archive {
     /// numbering events from `firstRow` as the load does, and sorts them; then closes the
     /// handoff. Stops early when the loader closes it (the load failed).
     private static func scanSegments(
-        _ files: [(number: UInt32, path: String)], totalBytes: Int64, tags: TagSorter, firstRow: Int64,
+        _ files: [(number: UInt32, path: String)], seen: SeenIDs, tags: TagSorter, firstRow: Int64,
         into handoff: Handoff<ScanStep>
     ) {
         defer { handoff.close() }
         var row = firstRow
-        // Segments hold over 500 bytes per event: this overestimates the count.
-        var seen = SeenIDs(expected: Int(totalBytes / 500))
+        var seen = seen
         var frameTags: [TagRow] = []
         do {
             for (i, (number, path)) in files.enumerated() {
