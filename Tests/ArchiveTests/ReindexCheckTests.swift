@@ -157,13 +157,7 @@ struct ReindexCheckTests {
         let copied = events[7]
         #expect(copied.tags.contains { $0.count >= 2 && $0[0].utf8.count == 1 }, "the copied event has indexed tags")
         // Append the copy as a frame of its own, past the archive's end.
-        do {
-            let active = try #require(try SegmentScanner.list(tmp.data).last)
-            let writer = try SegmentWriter(
-                directory: tmp.data, configuration: .init(), activeSegment: active.number, size: try Files.size(active.path))
-            _ = try writer.append([try EncodedRecord(.event(copied))])
-            try writer.sync()
-        }
+        try Self.appendFrames([[try EncodedRecord(.event(copied))]], to: tmp.data)
         // Opening replays the frame: the copy is recognised and not indexed again.
         try await withArchive(tmp.data, configuration: Self.configuration) { (archive: Archive) async throws in
             #expect(try archive.count(matching: Filter(ids: [copied.id])) == 1)
@@ -191,15 +185,10 @@ struct ReindexCheckTests {
         let events = try await Self.populate(tmp.data)
         let copied = events[7]
         let relays = try (0..<3).map { try Corpus.relay($0) }
-        do {
-            let active = try #require(try SegmentScanner.list(tmp.data).last)
-            let writer = try SegmentWriter(
-                directory: tmp.data, configuration: .init(), activeSegment: active.number, size: try Files.size(active.path))
-            // A relay announced again leaves the index as it was: 200 frames of it.
-            for _ in 0..<200 {
-                _ = try writer.append([try EncodedRecord(.relay(url: relays[0].url, network: relays[0].network, discoveredAt: 1))])
-            }
-            _ = try writer.append([
+        // A relay announced again leaves the index as it was: 200 frames of it.
+        let filler = Array(repeating: [try EncodedRecord(.relay(url: relays[0].url, network: relays[0].network, discoveredAt: 1))], count: 200)
+        try Self.appendFrames(
+            filler + [[
                 try EncodedRecord(.event(copied)),
                 try EncodedRecord(.observation(eventID: copied.id, relay: relays[2].url, seenAt: 1_800_000_000)),
                 try EncodedRecord(.observation(eventID: copied.id, relay: relays[0].url, seenAt: 1_800_000_001)),
@@ -207,9 +196,7 @@ struct ReindexCheckTests {
                 // at a relay that saw it already changes nothing; one at a new relay adds a row.
                 try EncodedRecord(.observation(eventID: events[8].id, relay: relays[0].url, seenAt: 1_800_000_002)),
                 try EncodedRecord(.observation(eventID: events[8].id, relay: relays[1].url, seenAt: 1_800_000_003)),
-            ])
-            try writer.sync()
-        }
+            ]], to: tmp.data)
         try await withArchive(tmp.data, configuration: Self.configuration) { (archive: Archive) async throws in
             let seen = try archive.relays(seeing: copied.id).map { "\($0.url)@\($0.seenAt)" }
             #expect(seen.count == 2)
@@ -224,6 +211,16 @@ struct ReindexCheckTests {
         _ = try Archive.reindex(tmp.data, sortCapacity: TagSorter.defaultCapacity, suspectCapacity: suspectCapacity)
         #expect(try await Self.snapshot(tmp.data) == live)
         #expect(try Self.eventRows(tmp.data) == liveRows)
+    }
+
+    /// Appends each list of encoded records as one frame past the end of the active segment, as a
+    /// writer that crashed before indexing them would leave them.
+    static func appendFrames(_ frames: [[EncodedRecord]], to directory: DataDirectory) throws {
+        let active = try #require(try SegmentScanner.list(directory).last)
+        let writer = try SegmentWriter(
+            directory: directory, configuration: .init(), activeSegment: active.number, size: try Files.size(active.path))
+        for records in frames { _ = try writer.append(records) }
+        try writer.sync()
     }
 
     @Test func reindexWithoutAnyIndex() async throws {
