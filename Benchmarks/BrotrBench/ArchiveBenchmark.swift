@@ -64,39 +64,9 @@ struct ArchiveBenchmark {
 
         // Queries, on the reindexed archive.
         let reader = try Archive.open(dir, mode: .readOnly)
-        var rng = SplitMix64(seed: 7)
-        func pick<T>(_ a: [T]) -> T { a[Int(rng.next() % UInt64(a.count))] }
-        let shapes: [(String, () throws -> Void)] = [
-            ("event by id", { _ = try reader.event(id: pick(ids)) }),
-            ("id filter", { _ = try reader.events(matching: Filter(ids: [pick(ids)])) }),
-            ("newest 100", { _ = try reader.events(matching: Filter(limit: 100)) }),
-            ("kind 1, limit 100", { _ = try reader.events(matching: Filter(kinds: [1], limit: 100)) }),
-            ("kind + since/until window", {
-                let e = pick(sample)
-                _ = try reader.events(matching: Filter(kinds: [e.kind], since: e.createdAt - 60, until: e.createdAt + 60, limit: 500))
-            }),
-            ("author, limit 50", { _ = try reader.events(matching: Filter(authors: [pick(sample).pubkey], limit: 50)) }),
-            ("#p tag, limit 50", {
-                let e = pick(sample.filter { !$0.tagValues("p").isEmpty })
-                _ = try reader.events(matching: Filter(tags: ["p": [pick(e.tagValues("p"))]], limit: 50))
-            }),
-            ("#e tag, limit 50", {
-                let e = pick(sample.filter { !$0.tagValues("e").isEmpty })
-                _ = try reader.events(matching: Filter(tags: ["e": [pick(e.tagValues("e"))]], limit: 50))
-            }),
-            ("count kind 7", { _ = try reader.count(matching: Filter(kinds: [7])) }),
-            ("relays seeing an id", { _ = try reader.relays(seeing: pick(ids)) }),
-        ]
-        print("queries (median / p99 of 200, microseconds):")
-        for (name, body) in shapes {
-            var times: [Double] = []
-            for _ in 0..<200 {
-                let s = Clock.now()
-                try body()
-                times.append((Clock.now() - s) * 1e6)
-            }
-            times.sort()
-            print("  \(name.padding(toLength: 28, withPad: " ", startingAt: 0)) \(Int(times[100])) / \(Int(times[197]))")
+        print("queries (median / p95 / p99 of 200, microseconds):")
+        for t in try QueryShapes(ids: ids, sample: sample).measure(reader) {
+            print("  \(t.name.padding(toLength: 28, withPad: " ", startingAt: 0)) \(Int(t.median)) / \(Int(t.p95)) / \(Int(t.p99))")
         }
 
         let seg = Double(after.segmentBytes), idx = Double(after.indexBytes)
@@ -110,6 +80,11 @@ struct ArchiveBenchmark {
     static func importCorpus(_ lines: [[UInt8]], into dir: DataDirectory, cores: Int) async throws {
         let archive = try Archive.open(dir)
         guard let writer = archive.writer else { throw ArchiveError(.io, "no writer") }
+        try await importLines(lines, writer: writer, cores: cores)
+    }
+
+    /// Imports `lines` through an open archive's writer, seen at the corpus's first relay.
+    static func importLines(_ lines: [[UInt8]], writer: ArchiveWriter, cores: Int) async throws {
         let relay = try RelayURL(CorpusGenerator.relays[0], allowLoopback: true)
         let pipeline = ImportPipeline(writer: writer, relay: relay, seenAt: 1_700_000_000, parallelism: cores)
         var start = 0

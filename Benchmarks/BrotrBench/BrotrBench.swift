@@ -9,6 +9,7 @@ import Nostr
 ///
 ///     swift run -c release brotr-bench verify  [--events N] [--rounds R]
 ///     swift run -c release brotr-bench archive [--events N] [--dir PATH] [--rounds R]
+///     swift run -c release brotr-bench growth  [--events N] [--step S] [--sync N] [--dir PATH]
 ///     swift run -c release brotr-bench corpus  [--events N] > corpus.jsonl
 ///     swift run -c release brotr-bench relay   [--events N] [--port P]   (a loopback test relay)
 ///     swift run -c release brotr-bench sync    [--events N] [--page-size P]
@@ -17,12 +18,14 @@ import Nostr
 enum BrotrBench {
     static func main() async {
         var events: Int?, rounds = 3, dir: String?, port = 0, pageSize = 500
-        var relays = 10_000, minutes = 3.0, restartEvery: Int?
+        var relays = 10_000, minutes = 3.0, restartEvery: Int?, step = 500_000, syncCount = 100_000
         var command = "verify"
         var args = CommandLine.arguments.dropFirst()
         while let arg = args.popFirst() {
             switch arg {
-            case "verify", "archive", "corpus", "relay", "sync", "serve": command = arg
+            case "verify", "archive", "growth", "corpus", "relay", "sync", "serve": command = arg
+            case "--step": step = Int(args.popFirst() ?? "") ?? step
+            case "--sync": syncCount = Int(args.popFirst() ?? "") ?? syncCount
             case "--relays": relays = Int(args.popFirst() ?? "") ?? relays
             case "--minutes": minutes = Double(args.popFirst() ?? "") ?? minutes
             case "--restart-every": restartEvery = Int(args.popFirst() ?? "")
@@ -32,7 +35,7 @@ enum BrotrBench {
             case "--rounds": rounds = Int(args.popFirst() ?? "") ?? rounds
             case "--dir": dir = args.popFirst()
             default:
-                print("usage: brotr-bench [verify|archive|corpus|relay|sync|serve] [--events N] [--rounds R] [--dir PATH] [--port P] [--page-size P] [--relays N] [--minutes M] [--restart-every S]")
+                print("usage: brotr-bench [verify|archive|growth|corpus|relay|sync|serve] [--events N] [--rounds R] [--step S] [--sync N] [--dir PATH] [--port P] [--page-size P] [--relays N] [--minutes M] [--restart-every S]")
                 exit(64)
             }
         }
@@ -71,6 +74,13 @@ enum BrotrBench {
         case "serve":
             do {
                 try await ServeBenchmark(relays: max(relays, 1), minutes: max(minutes, 2), restartEvery: restartEvery.map { .seconds($0) }).run()
+            } catch {
+                print("error: \(error)")
+                exit(1)
+            }
+        case "growth":
+            do {
+                try await GrowthBenchmark(count: max(events ?? 5_000_000, 1000), step: max(step, 1000), syncCount: max(syncCount, 0), directory: dir).run()
             } catch {
                 print("error: \(error)")
                 exit(1)

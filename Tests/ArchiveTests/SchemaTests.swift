@@ -50,8 +50,8 @@ struct SchemaTests {
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'grdb_%' AND name NOT LIKE 'sqlite_%' ORDER BY name")
         }
         #expect(tables == [
-            "event", "event_relay", "event_tag", "frame", "metadata", "pubkey", "relay", "relay_metadata", "segment", "service_state",
-            "watermark",
+            "event", "event_key", "event_relay", "frame", "key_run", "kind_tally", "metadata", "pubkey", "relay", "relay_metadata", "segment",
+            "service_state", "tally", "watermark",
         ])
         let applied = try pool.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
         #expect(applied == IndexSchema.migrations.map { $0.name })
@@ -81,7 +81,7 @@ struct SchemaTests {
                     sql: "INSERT INTO event_tag (name, value, event) VALUES (?, ?, ?)", arguments: [Int64(row.letter), row.value, row.event])
             }
         }
-        try migrator.migrate(queue)
+        try migrator.migrate(queue, upTo: "002-tag-key")
         let converted = try queue.read { db in
             try Row.fetchAll(db, sql: "SELECT key, event FROM event_tag ORDER BY key, event").map { TagRow(key: $0["key"], event: $0["event"]) }
         }
@@ -112,6 +112,45 @@ struct SchemaTests {
         try await withArchive(tmp.data) { _ in }
         try await withArchive(tmp.data, mode: .readOnly) { (archive: Archive) async throws in
             #expect(try archive.count(matching: try Filter(tags: ["p": ["x"]])) == 0)
+        }
+    }
+
+    /// Schema 003 turns an index at 002 into one ready run holding every event's id key,
+    /// author key and tag keys, exactly the keys the writer makes, and totals that match
+    /// the tables; lookups by id, author and tag then find the events.
+    @Test func migration003MakesOneRunOfTheKeysTheWriterMakes() async throws {
+        let tmp = try TempDirectory()
+        defer { tmp.remove() }
+        let events = try Corpus.events(40, seed: 303)
+        // The keys the writer makes, from an archive written now.
+        let expected = try await withArchive(tmp.data) { archive in
+            _ = try await archive.write(events, relay: try RelayURL("ws://127.0.0.1:7000", allowLoopback: true))
+            return try await archive.pool.read { db in try Row.fetchAll(db, sql: "SELECT key, event FROM event_key ORDER BY key, event").map(\.description) }
+        }
+        #expect(expected.count > 80)
+        // The same rows at schema 002: event_tag from the tag keys, no event_key.
+        let path = tmp.path + "/old.sqlite"
+        let queue = try DatabaseQueue(path: path)
+        var migrator = DatabaseMigrator()
+        for (name, sql) in IndexSchema.migrations { migrator.registerMigration(name) { db in try db.execute(sql: sql) } }
+        try migrator.migrate(queue, upTo: "002-tag-key")
+        try await queue.write { db in
+            try db.execute(sql: "ATTACH DATABASE ? AS current", arguments: [tmp.data.indexFile])
+            for table in ["pubkey", "relay", "frame", "event_relay"] { try db.execute(sql: "INSERT INTO \(table) SELECT * FROM current.\(table)") }
+            try db.execute(sql: "INSERT INTO event (rowid, id, pubkey, created_at, kind, frame, pos) SELECT rowid, id, pubkey, created_at, kind, frame, pos FROM current.event")
+            try db.execute(sql: "INSERT INTO event_tag (key, event) SELECT key, event FROM current.event_key WHERE key >= \(Int64(0x41) << 56)")
+        }
+        try queue.close()
+        let pool = try Archive.openIndex(at: path)
+        try await pool.read { db in
+            let keys = try Row.fetchAll(db, sql: "SELECT key, event FROM event_key ORDER BY key, event").map(\.description)
+            #expect(keys == expected)
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM key_run WHERE state = 1") == 1)
+            #expect(try Int.fetchOne(db, sql: "SELECT rows FROM key_run") == expected.count)
+            #expect(try Int.fetchOne(db, sql: "SELECT value FROM tally WHERE name = 'events'") == events.count)
+            #expect(try Int.fetchOne(db, sql: "SELECT value FROM tally WHERE name = 'observations'") == events.count)
+            #expect(try KeyRuns.eventRows(db, ids: events.map(\.id)).count == events.count)
+            #expect(!(try db.tableExists("event_tag")))
         }
     }
 }

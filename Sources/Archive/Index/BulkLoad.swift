@@ -7,14 +7,15 @@ import Nostr
 /// During the load, event rows are appended many to a statement with no secondary index
 /// at all, observations go to a staging table (with their event's row when it was loaded
 /// just before them, as it usually is), and the throwaway file runs without a
-/// journal or syncing (a crash mid-reindex leaves the old index in place). Tag rows are the caller's:
-/// it sorts them (``TagSorter``) on another thread meanwhile. ``finish(suspects:tags:)`` then
-/// builds every index by sorting, drops later copies of an event written twice (the first
-/// copy wins, as in the live path), resolves the other observations with one join, and
-/// last inserts the sorted tag rows.
+/// journal or syncing (a crash mid-reindex leaves the old index in place). Id and tag keys
+/// are the caller's: it sorts them (``TagSorter``) on another thread meanwhile.
+/// ``finish(suspects:tags:)`` then builds every index by sorting, drops later copies of an
+/// event written twice (the first copy wins, as in the live path), resolves the other
+/// observations with one join, and last writes every key as one run (``KeyRuns``): ids,
+/// authors, tags, which is their key order.
 final class BulkLoad {
     /// Indexes dropped for the load and rebuilt at the end.
-    static let deferredIndexes = ["event_by_id", "event_by_time", "event_by_kind", "event_by_author", "event_relay_by_relay"]
+    static let deferredIndexes = ["event_by_time", "event_by_kind", "event_relay_by_relay"]
 
     let pool: DatabaseQueue
     let caches = IndexCaches()
@@ -88,15 +89,18 @@ final class BulkLoad {
         }
     }
 
-    /// Builds the indexes, resolves the staged rows, then inserts the tag rows that `tags`
-    /// returns (it may wait for them to be sorted). `suspects` are the id prefixes
-    /// (`substr(id, 1, 8)`) under which an event may have been written twice (``SeenIDs``):
-    /// only those are searched for copies; nil, every id is.
-    func finish(suspects: [[UInt8]]?, tags: () throws -> TagSorter) throws {
+    /// Builds the indexes, resolves the staged rows, then writes the keys: the id and tag
+    /// keys that `keys` returns sorted (it may wait for them), with the authors' keys made
+    /// here between the two. `suspects` are the id prefixes (`substr(id, 1, 8)`) under which
+    /// an event may have been written twice (``SeenIDs``): only those are searched for
+    /// copies; nil, every id is.
+    func finish(suspects: [[UInt8]]?, tags keys: () throws -> TagSorter) throws {
         try pool.writeWithoutTransaction { db in
             try db.inTransaction {
-                try db.execute(sql: "CREATE INDEX event_by_id ON event (substr(id, 1, 8))")
-                // Later copies of an event (written twice across a crash) go, with their tags.
+                // Finds events by id for the copies and the join below, then goes: the keys
+                // find them afterwards, and its pages are reused by theirs.
+                try db.execute(sql: "CREATE INDEX load_by_id ON event (substr(id, 1, 8))")
+                // Later copies of an event (written twice across a crash) go, with their keys.
                 let copies = try Self.copies(db, suspects: suspects)
                 for row in copies {
                     // Observations resolved to a copy are resolved again by id, to the first.
@@ -121,17 +125,14 @@ final class BulkLoad {
                     ORDER BY e.rowid, o.relay, o.rowid
                     """)
                 try db.execute(sql: "DROP TABLE observation_load")
-                for sql in recreate where !sql.contains("event_by_id") { try db.execute(sql: sql) }
-                // 500 rows a statement: the largest table, where the per-statement cost still shows.
-                var insert = MultiRowInsert(db, "INSERT INTO event_tag (key, event)", columns: 2, rowsPerStatement: 500)
-                var previous: TagRow?
-                try tags().drain { row in
-                    // A tag repeated in one event gives one row, as INSERT OR IGNORE does live.
-                    guard row != previous, !copies.contains(row.event) else { return }
-                    previous = row
-                    try insert.add(.int(row.key), .int(row.event))
+                try db.execute(sql: "DROP INDEX load_by_id")
+                for sql in recreate { try db.execute(sql: sql) }
+                try Self.writeKeys(db, keys: try keys(), copies: copies)
+                for (name, table) in [("events", "event"), ("observations", "event_relay"), ("relays", "relay"), ("metadata", "metadata")] {
+                    try db.execute(sql: "UPDATE tally SET value = (SELECT COUNT(*) FROM \(table)) WHERE name = ?", arguments: [name])
                 }
-                try insert.finish()
+                try db.execute(sql: "DELETE FROM kind_tally")
+                try db.execute(sql: "INSERT INTO kind_tally (kind, events) SELECT kind, COUNT(*) FROM event GROUP BY kind")
                 return .commit
             }
             try db.execute(sql: "PRAGMA cache_size = -8192")
@@ -139,6 +140,34 @@ final class BulkLoad {
             try db.execute(sql: "PRAGMA analysis_limit = 1000")
             try db.execute(sql: "ANALYZE")
         }
+    }
+
+    /// Writes every key as one run, in key order: the sorted id keys, the author keys (made
+    /// from the event table), the sorted tag keys. Keys of `copies` are left out.
+    private static func writeKeys(_ db: Database, keys: TagSorter, copies: Set<Int64>) throws {
+        let run = try KeyRuns.newRun(db, level: 0, state: .ready)
+        // 500 rows a statement: the largest table, where the per-statement cost still shows.
+        var insert = MultiRowInsert(db, "INSERT INTO event_key (run, key, event)", columns: 3, rowsPerStatement: 500)
+        var authorsWritten = false
+        func writeAuthors(_ insert: inout MultiRowInsert) throws {
+            try insert.finish()
+            try db.execute(
+                sql: "INSERT INTO event_key (run, key, event) SELECT ?, \(IndexKey.authorSQL("pubkey")), rowid FROM event ORDER BY pubkey, rowid",
+                arguments: [run])
+            authorsWritten = true
+        }
+        var previous: TagRow?
+        try keys.drain { row in
+            // A tag repeated in one event gives one row, as the live path's run does.
+            guard row != previous, !copies.contains(row.event) else { return }
+            previous = row
+            if !authorsWritten, row.key >= IndexKey.authorTag << 56 { try writeAuthors(&insert) }
+            try insert.add(.int(run), .int(row.key), .int(row.event))
+        }
+        if !authorsWritten { try writeAuthors(&insert) }
+        try insert.finish()
+        let rows = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event_key WHERE run = ?", arguments: [run]) ?? 0
+        try db.execute(sql: "UPDATE key_run SET rows = ?, level = ? WHERE id = ?", arguments: [rows, KeyRuns.level(rows: rows), run])
     }
 
     /// The rows of later copies of events written more than once, among the events whose

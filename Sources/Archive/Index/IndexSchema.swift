@@ -1,13 +1,13 @@
 /// The index schema, as frozen SQL migrations (schema/NNN-*.sql holds identical copies,
 /// checked by a test). A migration that has shipped is never edited.
 ///
-/// Sizing choices: events are found by id through an expression index on the first 8
-/// bytes of the id; pubkeys, relays and frames are integer surrogates; a tag is indexed as
-/// one integer, its letter and 7 bytes of its value (the raw prefix of 64-hex values, else
-/// a hash prefix), so the index may over-match and every query confirms its results with
-/// `Filter.matches` on the event read back from its segment.
+/// Sizing choices: pubkeys, relays and frames are integer surrogates; events are found by
+/// id, author and single-letter tag through one integer key each (``IndexKey``) kept in
+/// sorted runs (``KeyRuns``); a tag's key holds its letter and 7 bytes of its value (the
+/// raw prefix of 64-hex values, else a hash prefix), so the index may over-match and every
+/// query confirms its results with `Filter.matches` on the event read back from its segment.
 enum IndexSchema {
-    static let migrations: [(name: String, sql: String)] = [("001-initial", v1), ("002-tag-key", v2)]
+    static let migrations: [(name: String, sql: String)] = [("001-initial", v1), ("002-tag-key", v2), ("003-key-runs", v3)]
 
     static let v1 = """
         -- brotr index schema, version 1. Derived data: `brotr reindex` rebuilds every row
@@ -119,6 +119,59 @@ enum IndexSchema {
             SELECT (name << 56) | ((value >> 8) & 0xFFFFFFFFFFFFFF), event FROM event_tag ORDER BY 1, 2;
         DROP TABLE event_tag;
         ALTER TABLE event_tag_v2 RENAME TO event_tag;
+
+        """
+
+    static let v3 = """
+        -- brotr index schema, version 3: the keys that find events (ids, authors and
+        -- single-letter tags) live in sorted runs, written whole and merged level by level, so
+        -- that no write inserts into random pages of a large B-tree; and running totals, so that
+        -- figures never count rows. brotr_id_key(id) is brotr's own SQL function: an id's first
+        -- 7 bytes under the top byte 1.
+
+        -- Runs: state 0 while a merge writes it, 1 ready (lookups probe these), 2 merged away.
+        CREATE TABLE key_run (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            level INTEGER NOT NULL,
+            rows INTEGER NOT NULL,
+            state INTEGER NOT NULL
+        );
+
+        -- A key (top byte: 1 id, 2 author, else a tag's letter) and the event, in a run.
+        CREATE TABLE event_key (
+            run INTEGER NOT NULL,
+            key INTEGER NOT NULL,
+            event INTEGER NOT NULL,
+            PRIMARY KEY (run, key, event)
+        ) WITHOUT ROWID;
+
+        -- The index written so far becomes one run.
+        INSERT INTO key_run (id, level, rows, state) VALUES (1, 0, 0, 1);
+        INSERT INTO event_key (run, key, event) SELECT 1, brotr_id_key(id), rowid FROM event ORDER BY 2, 3;
+        INSERT INTO event_key (run, key, event) SELECT 1, (2 << 56) | pubkey, rowid FROM event ORDER BY 2, 3;
+        INSERT INTO event_key (run, key, event) SELECT 1, key, event FROM event_tag ORDER BY 2, 3;
+        UPDATE key_run SET rows = (SELECT COUNT(*) FROM event_key);
+        DELETE FROM key_run WHERE rows = 0;
+        DROP TABLE event_tag;
+        DROP INDEX event_by_id;
+        DROP INDEX event_by_author;
+
+        -- Running totals, kept by every write in its transaction.
+        CREATE TABLE tally (
+            name TEXT PRIMARY KEY,
+            value INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        INSERT INTO tally (name, value) SELECT 'events', COUNT(*) FROM event;
+        INSERT INTO tally (name, value) SELECT 'observations', COUNT(*) FROM event_relay;
+        INSERT INTO tally (name, value) SELECT 'relays', COUNT(*) FROM relay;
+        INSERT INTO tally (name, value) SELECT 'metadata', COUNT(*) FROM metadata;
+
+        -- Events by kind, kept the same way.
+        CREATE TABLE kind_tally (
+            kind INTEGER PRIMARY KEY,
+            events INTEGER NOT NULL
+        );
+        INSERT INTO kind_tally (kind, events) SELECT kind, COUNT(*) FROM event GROUP BY kind;
 
         """
 }

@@ -30,8 +30,7 @@ struct IndexWriter {
 
     /// The row of an archived event, if any.
     func eventRow(_ id: EventID) throws -> Int64? {
-        let lookup = try FastStatement(db, sql: "SELECT rowid FROM event WHERE substr(id, 1, 8) = substr(?1, 1, 8) AND id = ?1")
-        return try id.withUnsafeBytes { try lookup.firstInt(.blob($0)) }
+        try KeyRuns.eventRows(db, ids: [id])[id]
     }
 
     func relayID(_ url: String) throws -> Int64? {
@@ -58,10 +57,14 @@ struct IndexWriter {
 
     /// Rows made while applying frames, kept until the frames are done.
     struct Pending {
-        /// Rows of single-letter tags, inserted last and sorted.
-        var tags: [TagRow] = []
+        /// The events' keys (id, author, single-letter tags), written last as one run.
+        var keys: [TagRow] = []
         /// Rows of the events inserted so far, so that their observations need no lookup.
         var rows: [EventID: Int64] = [:]
+        /// Rows added to the tables whose totals `tally` keeps.
+        var events = 0, observations = 0, relays = 0, metadata = 0
+        /// Events added, by kind.
+        var kinds: [Int64: Int] = [:]
     }
 
     /// Indexes one record found at (frame, pos). Repeated records (an event written twice
@@ -71,10 +74,15 @@ struct IndexWriter {
         let record: Record
         switch item {
         case .event(let entry):
-            if !knownNew, try eventRow(entry.id) != nil { return }
-            let row = try insertEvent(entry, frame: frame, pos: pos)
+            if !knownNew, try pending.rows[entry.id] != nil || eventRow(entry.id) != nil { return }
+            let author = try pubkeyID(entry.pubkey)
+            let row = try insertEvent(entry, author: author, frame: frame, pos: pos)
             pending.rows[entry.id] = row
-            for (letter, key) in entry.tags { pending.tags.append(TagRow(letter: letter, value: key, event: row)) }
+            pending.events += 1
+            pending.kinds[entry.kind, default: 0] += 1
+            pending.keys.append(TagRow(key: IndexKey.id(entry.id), event: row))
+            pending.keys.append(TagRow(key: IndexKey.author(author), event: row))
+            for (letter, key) in entry.tags { pending.keys.append(TagRow(letter: letter, value: key, event: row)) }
             return
         case .record(let r): record = r
         }
@@ -90,12 +98,15 @@ struct IndexWriter {
                 throw ArchiveError(.inconsistent, "observation at relay \(relay) before the relay record")
             }
             try FastStatement(db, sql: "INSERT OR IGNORE INTO event_relay (event, relay, seen_at) VALUES (?, ?, ?)").run(row, relayID, seenAt)
+            pending.observations += db.changesCount
         case .relay(let url, let network, let discoveredAt):
             try db.cachedStatement(sql: "INSERT OR IGNORE INTO relay (url, network, discovered_at) VALUES (?, ?, ?)")
                 .execute(arguments: [url, network.rawValue, discoveredAt])
+            pending.relays += db.changesCount
         case .metadata(let metadata):
             try db.cachedStatement(sql: "INSERT OR IGNORE INTO metadata (hash, type, data) VALUES (?, ?, ?)")
                 .execute(arguments: [Data(metadata.hash.bytes), metadata.type.name, metadata.canonicalJSON])
+            pending.metadata += db.changesCount
         case .relayMetadata(let relay, let type, let hash, let generatedAt):
             guard let relayID = try relayID(relay) else {
                 throw ArchiveError(.inconsistent, "metadata snapshot for relay \(relay) before the relay record")
@@ -106,35 +117,38 @@ struct IndexWriter {
     }
 
     /// Indexes every record of some written frames and advances the watermark past the
-    /// last. Tag rows go in last, in key order: inserted in the events' order they would
-    /// land all over the tag B-tree, one page visit each; sorted, neighbours share pages.
+    /// last. The events' keys go in last, as one new run (``KeyRuns``).
     func apply(frames: [SegmentWriter.WrittenFrame], knownNew: Bool = false) throws {
         var pending = Pending()
         for frame in frames {
             let id = try insertFrame(segment: frame.segment, offset: frame.offset, length: frame.length)
             for (item, pos) in frame.items { try apply(item, frame: id, pos: pos, knownNew: knownNew, pending: &pending) }
         }
-        try insertTags(&pending.tags)
+        try finish(&pending)
         if let last = frames.last { try setWatermark(segment: last.segment, offset: last.offset + Int64(last.length)) }
     }
 
-    /// Inserts an event row, returning its row id. Its tag rows are the caller's.
-    func insertEvent(_ entry: EventIndexEntry, frame: Int64, pos: Int) throws -> Int64 {
-        let author = try pubkeyID(entry.pubkey)
+    /// Writes what `pending` holds back: the keys as a run, the totals.
+    func finish(_ pending: inout Pending) throws {
+        try KeyRuns.write(&pending.keys, db)
+        let totals = [("events", pending.events), ("observations", pending.observations), ("relays", pending.relays), ("metadata", pending.metadata)]
+        for (name, added) in totals where added > 0 {
+            try db.cachedStatement(sql: "UPDATE tally SET value = value + ? WHERE name = ?").execute(arguments: [added, name])
+        }
+        for (kind, added) in pending.kinds {
+            try db.cachedStatement(sql: """
+                INSERT INTO kind_tally (kind, events) VALUES (?, ?) ON CONFLICT (kind) DO UPDATE SET events = events + excluded.events
+                """).execute(arguments: [kind, added])
+        }
+    }
+
+    /// Inserts an event row, returning its row id. Its keys are the caller's.
+    func insertEvent(_ entry: EventIndexEntry, author: Int64, frame: Int64, pos: Int) throws -> Int64 {
         let insert = try FastStatement(db, sql: "INSERT INTO event (id, pubkey, created_at, kind, frame, pos) VALUES (?, ?, ?, ?, ?, ?)")
         try entry.id.withUnsafeBytes { id in
             try insert.run(.blob(id), .int(author), .int(entry.createdAt), .int(entry.kind), .int(frame), .int(Int64(pos)))
         }
         return db.lastInsertedRowID
-    }
-
-    /// Sorts tag rows and inserts them (a tag repeated in one event gives one row).
-    func insertTags(_ rows: inout [TagRow]) throws {
-        guard !rows.isEmpty else { return }
-        rows.sort()
-        var insert = MultiRowInsert(db, "INSERT OR IGNORE INTO event_tag (key, event)", columns: 2)
-        for row in rows { try insert.add(.int(row.key), .int(row.event)) }
-        try insert.finish()
     }
 
     func setServiceState(_ update: ServiceStateUpdate) throws {
@@ -165,7 +179,7 @@ final class IndexCaches: @unchecked Sendable {
 /// bytes, or of the SHA-256 of any other value, as a signed 64-bit integer; a row's key
 /// puts the tag's letter in the top byte and the value key's first 7 bytes below it.
 enum TagKey {
-    /// The `event_tag` key of a tag with this letter and first-value key (never negative:
+    /// The `event_key` key of a tag with this letter and first-value key (never negative:
     /// letters are ASCII). Schema 002 converts older rows with the same arithmetic.
     static func row(letter: UInt8, value: Int64) -> Int64 {
         Int64(letter) << 56 | (value >> 8) & 0x00FF_FFFF_FFFF_FFFF

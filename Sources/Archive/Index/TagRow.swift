@@ -1,6 +1,6 @@
-/// A row of `event_tag`: the tag's key (``TagKey/row(letter:value:)``) and the event's row.
-/// Ordered as the table's primary key, so that rows sorted here go into the B-tree in key
-/// order.
+/// A key and an event's row, as `event_key` holds them within a run (``KeyRuns``): an id,
+/// author or tag key (``IndexKey``, ``TagKey/row(letter:value:)``). Ordered as the table's
+/// primary key within a run, so that rows sorted here are appended in key order.
 struct TagRow: Hashable, Comparable {
     var key: Int64
     var event: Int64

@@ -133,10 +133,6 @@ extension Archive {
     }
 
     func isIndexed(_ id: EventID) throws -> Bool {
-        let blob = id.withUnsafeBytes { Data($0) }
-        return try pool.read { db in
-            try Bool.fetchOne(db, sql: "SELECT 1 FROM event WHERE substr(id, 1, 8) = substr(?, 1, 8) AND id = ?", arguments: [blob, blob])
-                ?? false
-        }
+        try pool.read { db in try KeyRuns.eventRows(db, ids: [id])[id] != nil }
     }
 }

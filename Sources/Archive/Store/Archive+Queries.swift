@@ -5,15 +5,13 @@ public import Nostr
 extension Archive {
     /// The full event with this id, read back from its segment.
     public func event(id: EventID) throws -> Event? {
-        let blob = id.withUnsafeBytes { Data($0) }
         let location = try Archive.wrap {
-            try pool.read { db in
-                try Row.fetchOne(
+            try pool.read { db -> EventLocation? in
+                guard let row = try KeyRuns.eventRows(db, ids: [id])[id] else { return nil }
+                return try Row.fetchOne(
                     db,
-                    sql: """
-                        SELECT e.frame, e.pos, f.segment, f.offset, f.length FROM event e JOIN frame f ON f.id = e.frame
-                        WHERE substr(e.id, 1, 8) = substr(?, 1, 8) AND e.id = ?
-                        """, arguments: [blob, blob]
+                    sql: "SELECT e.frame, e.pos, f.segment, f.offset, f.length FROM event e JOIN frame f ON f.id = e.frame WHERE e.rowid = ?",
+                    arguments: [row]
                 ).map(EventLocation.init)
             }
         }
@@ -54,22 +52,31 @@ extension Archive {
 
     /// How many archived events match `filter` (`limit` ignored), counted in the index.
     public func count(matching filter: Filter) throws -> Int {
+        // Kinds alone are counted by the running totals (at any size, a read of a few rows).
+        if let kinds = filter.kinds, filter.ids == nil, filter.authors == nil, filter.tags.isEmpty, filter.since == nil, filter.until == nil {
+            return try Archive.wrap {
+                try pool.read { db in
+                    try Int.fetchOne(
+                        db, sql: "SELECT COALESCE(SUM(events), 0) FROM kind_tally WHERE kind IN (\(kinds.map { _ in "?" }.joined(separator: ",")))",
+                        arguments: StatementArguments(kinds.map { Int64($0) })) ?? 0
+                }
+            }
+        }
         let (sql, arguments) = EventQuery.select(filter, order: nil, columns: "COUNT(*)")
         return try Archive.wrap { try pool.read { db in try Int.fetchOne(db, sql: sql, arguments: arguments) ?? 0 } }
     }
 
     /// The relays an event was seen at, with the first time at each.
     public func relays(seeing id: EventID) throws -> [(url: String, seenAt: Int64)] {
-        let blob = id.withUnsafeBytes { Data($0) }
-        return try Archive.wrap {
+        try Archive.wrap {
             try pool.read { db in
-                try Row.fetchAll(
+                guard let row = try KeyRuns.eventRows(db, ids: [id])[id] else { return [] }
+                return try Row.fetchAll(
                     db,
                     sql: """
-                        SELECT r.url, er.seen_at FROM event e JOIN event_relay er ON er.event = e.rowid
-                        JOIN relay r ON r.id = er.relay
-                        WHERE substr(e.id, 1, 8) = substr(?, 1, 8) AND e.id = ? ORDER BY r.url
-                        """, arguments: [blob, blob]
+                        SELECT r.url, er.seen_at FROM event_relay er JOIN relay r ON r.id = er.relay
+                        WHERE er.event = ? ORDER BY r.url
+                        """, arguments: [row]
                 ).map { ($0["url"], $0["seen_at"]) }
             }
         }
@@ -102,16 +109,12 @@ extension Archive {
         }
     }
 
-    /// Counts and sizes.
+    /// Counts and sizes. The counts are running totals the writer keeps (`tally`), so this
+    /// costs the same whatever the archive's size.
     public func stats() throws -> ArchiveStats {
         let counts = try Archive.wrap {
             try pool.read { db in
-                (
-                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event") ?? 0,
-                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM relay") ?? 0,
-                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event_relay") ?? 0,
-                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM metadata") ?? 0
-                )
+                try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT name, value FROM tally").map { ($0["name"] as String, $0["value"] as Int) })
             }
         }
         let segments = try SegmentScanner.list(directory)
@@ -120,7 +123,8 @@ extension Archive {
             total + ((try? RawFile(path, mode: .readOnly).size) ?? 0)
         }
         return ArchiveStats(
-            events: counts.0, relays: counts.1, observations: counts.2, metadata: counts.3, segments: segments.count,
+            events: counts["events"] ?? 0, relays: counts["relays"] ?? 0, observations: counts["observations"] ?? 0,
+            metadata: counts["metadata"] ?? 0, segments: segments.count,
             segmentBytes: segmentBytes, indexBytes: indexBytes)
     }
 
@@ -169,14 +173,16 @@ enum EventQuery {
         var conditions: [String] = []
         var arguments: [(any DatabaseValueConvertible)?] = []
         func placeholders(_ n: Int) -> String { Array(repeating: "?", count: n).joined(separator: ",") }
+        // Ids, authors and tags narrow through their keys in the ready runs (KeyRuns).
+        let keyed = "e.rowid IN (SELECT event FROM event_key WHERE run IN (\(KeyRuns.readyRuns)) AND key IN "
         if let ids = filter.ids {
-            let blobs = ids.map { id in id.withUnsafeBytes { Data($0) } }
-            conditions.append("substr(e.id, 1, 8) IN (\(placeholders(blobs.count))) AND e.id IN (\(placeholders(blobs.count)))")
-            arguments += blobs.map { Data($0.prefix(8)) } + blobs
+            conditions.append(keyed + "(\(placeholders(ids.count))))")
+            arguments += ids.map { IndexKey.id($0) }
+            conditions.append("e.id IN (\(placeholders(ids.count)))")
+            arguments += ids.map { id in id.withUnsafeBytes { Data($0) } }
         }
         if let authors = filter.authors {
-            // A subquery on the pubkey table lets SQLite use event_by_author for each key.
-            conditions.append("e.pubkey IN (SELECT id FROM pubkey WHERE key IN (\(placeholders(authors.count))))")
+            conditions.append(keyed + "(SELECT \(IndexKey.authorSQL("id")) FROM pubkey WHERE key IN (\(placeholders(authors.count)))))")
             arguments += authors.map { key in key.withUnsafeBytes { Data($0) } }
         }
         if let kinds = filter.kinds {
@@ -187,7 +193,7 @@ enum EventQuery {
         if let until = filter.until { conditions.append("e.created_at <= ?"); arguments.append(until) }
         for (name, values) in filter.tags.sorted(by: { $0.key < $1.key }) {
             guard let letter = TagKey.letter(name) else { continue }
-            conditions.append("e.rowid IN (SELECT event FROM event_tag WHERE key IN (\(placeholders(values.count))))")
+            conditions.append(keyed + "(\(placeholders(values.count))))")
             arguments += values.map { TagKey.row(letter: letter, value: TagKey.key($0)) }
         }
         let selected = columns ?? "e.frame, e.pos, e.created_at, f.segment, f.offset, f.length"

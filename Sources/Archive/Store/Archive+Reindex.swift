@@ -151,12 +151,13 @@ extension Archive {
                         let items = try IndexItem.decode(frame: payload, file: path, offset: at) { event, letter, key in
                             frameTags.append(TagRow(letter: letter, value: key, event: first + Int64(event)))
                         }
-                        try tags.append(contentsOf: frameTags)
                         for (item, _) in items {
                             guard case .event(let entry) = item else { continue }
+                            frameTags.append(TagRow(key: IndexKey.id(entry.id), event: row))
                             row += 1
                             seen.insert(entry.id)
                         }
+                        try tags.append(contentsOf: frameTags)
                         pending.append(SegmentWriter.WrittenFrame(segment: number, offset: at, length: length, items: items))
                         offset = at + Int64(length)
                         if pending.count >= 64 {

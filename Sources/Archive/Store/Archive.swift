@@ -1,5 +1,7 @@
+import Foundation
 import GRDB
 import Glibc
+import Nostr
 public import Logging
 
 /// An open data directory: segments plus index.
@@ -51,6 +53,7 @@ public final class Archive: Sendable {
             try DirectoryListing.create(directory.segmentsDirectory)
             let lock = try DirectoryLock(directory)
             let pool = try openIndex(at: directory.indexFile)
+            try KeyRuns.clearUnfinished(pool)
             let (segment, size) = try Recovery(directory: directory, pool: pool, logger: logger).run()
             let segmentWriter = try SegmentWriter(
                 directory: directory,
@@ -144,9 +147,20 @@ public final class Archive: Sendable {
     private static func migrate(_ writer: some DatabaseWriter) throws {
         var migrator = DatabaseMigrator()
         for (name, sql) in IndexSchema.migrations {
-            migrator.registerMigration(name) { db in try db.execute(sql: sql) }
+            migrator.registerMigration(name) { db in
+                db.add(function: idKeyFunction)
+                try db.execute(sql: sql)
+                if name == "003-key-runs" { try KeyRuns.setLevels(db) }
+            }
         }
         try migrator.migrate(writer)
+    }
+
+    /// `brotr_id_key(id)`: ``IndexKey/id(_:)`` in SQL, for the migration that first makes
+    /// id keys.
+    private static let idKeyFunction = DatabaseFunction("brotr_id_key", argumentCount: 1, pure: true) { values in
+        guard let data = Data.fromDatabaseValue(values[0]), let id = EventID(bytes: Array(data)) else { return nil }
+        return IndexKey.id(id)
     }
 
     /// Runs `body`, turning SQLite errors into ``ArchiveError``.

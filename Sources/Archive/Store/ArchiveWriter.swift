@@ -35,7 +35,22 @@ public actor ArchiveWriter {
     /// - Throws: ``ArchiveError`` if the segment or the index cannot be written; nothing
     ///   of the batch is acknowledged then, and retrying it is safe.
     public func write(_ batch: EventBatch) throws -> BatchResult {
-        try guarded { try writeUnwrapped(batch) }
+        let result = try guarded { try writeUnwrapped(batch) }
+        mergeKeyRuns()
+        return result
+    }
+
+    /// Merges key runs where a level has filled (``KeyRuns``). The batch before is durable
+    /// and indexed whatever happens here: a failed merge leaves the runs as they were (an
+    /// unfinished one is cleared on the next open), is reported like a failed write, and
+    /// is tried again after the next write.
+    private func mergeKeyRuns() {
+        guard poisoned == nil else { return }
+        do {
+            try Archive.wrap { try KeyRuns.mergeIfNeeded(pool) }
+        } catch {
+            lastIOFailure = (error as? ArchiveError) ?? ArchiveError(.index, "merging key runs: \(error)")
+        }
     }
 
     /// Runs one durable step. On failure the segment is cut back to where the step began,
@@ -85,8 +100,9 @@ public actor ArchiveWriter {
             }
             var seen = Set<EventID>()
             var observations: [EncodedRecord] = []
+            let archived = try KeyRuns.eventRows(db, ids: events.map(\.id))
             for event in events where seen.insert(event.id).inserted {
-                if let row = try index.eventRow(event.id) {
+                if let row = archived[event.id] {
                     result.duplicates += 1
                     if let relayURL, let relayID = try index.relayID(relayURL), try index.hasObservation(event: row, relay: relayID) {
                         continue

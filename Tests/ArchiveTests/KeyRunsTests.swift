@@ -1,0 +1,117 @@
+import Foundation
+import GRDB
+import Nostr
+import Testing
+
+@testable import Archive
+
+/// The keys that find events live in sorted runs that merge level by level (KeyRuns).
+@Suite struct KeyRunsTests {
+    @Test func levelsGrowByTheFanout() {
+        #expect(KeyRuns.level(rows: 0) == 0)
+        #expect(KeyRuns.level(rows: KeyRuns.levelOneRows - 1) == 0)
+        #expect(KeyRuns.level(rows: KeyRuns.levelOneRows) == 1)
+        #expect(KeyRuns.level(rows: KeyRuns.levelOneRows * KeyRuns.fanout - 1) == 1)
+        #expect(KeyRuns.level(rows: KeyRuns.levelOneRows * KeyRuns.fanout) == 2)
+        #expect(KeyRuns.level(rows: Int.max) > 10)
+    }
+
+    @Test func keysOfEachKindStayApartAndSortKindByKind() throws {
+        let id = try #require(EventID(hex: String(repeating: "ff", count: 32)))
+        #expect(IndexKey.id(id) >> 56 == 1)
+        #expect(IndexKey.id(id) & 0x00FF_FFFF_FFFF_FFFF == 0x00FF_FFFF_FFFF_FFFF)
+        #expect(IndexKey.author(5) == 2 << 56 | 5)
+        #expect(IndexKey.id(id) < IndexKey.author(0))
+        #expect(IndexKey.author(Int64(1) << 55) < TagKey.row(letter: 0x41, value: Int64.min))
+    }
+
+    /// Many small writes make many runs; they merge so that the ready runs stay few, and
+    /// every event stays findable by id, author and tag, exactly as one bulk run finds them.
+    @Test func smallWritesMergeAndEverythingStaysFindable() async throws {
+        let tmp = try TempDirectory()
+        defer { tmp.remove() }
+        let events = try Corpus.events(400, seed: 404)
+        let relay = try RelayURL("ws://127.0.0.1:7001", allowLoopback: true)
+        try await withArchive(tmp.data) { archive in
+            try await archive.write(events, batchSize: 3, relay: relay)
+            let runs = try await archive.pool.read { db in
+                try Row.fetchAll(db, sql: "SELECT level, state FROM key_run").map { ($0["level"] as Int, $0["state"] as Int) }
+            }
+            // 134 commits, each a run: merged, at most fanout - 1 per level remain, all ready.
+            #expect(runs.allSatisfy { $0.1 == 1 })
+            let byLevel = Dictionary(grouping: runs, by: \.0)
+            #expect(byLevel.values.allSatisfy { $0.count < KeyRuns.fanout }, "\(runs)")
+            #expect(runs.count < 134 / 4)
+            #expect(byLevel.keys.contains { $0 >= 2 })
+            for event in events.prefix(60) {
+                #expect(try archive.event(id: event.id) == event)
+                #expect(try archive.events(matching: Filter(authors: [event.pubkey])).contains(event))
+                if let p = event.tagValues("p").first {
+                    #expect(try archive.events(matching: Filter(tags: ["p": [p]])).contains(event))
+                }
+            }
+            // Writing them again finds every one a duplicate.
+            let again = try await archive.write(events)
+            #expect(again.new == 0 && again.duplicates == events.count)
+        }
+        let live = try ReindexCheckTests.eventRows(tmp.data)
+        _ = try Archive.reindex(tmp.data)
+        #expect(try ReindexCheckTests.eventRows(tmp.data) == live)
+        let runs = try await Archive.open(tmp.data, mode: .readOnly).pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM key_run") }
+        #expect(runs == 1)
+    }
+
+    /// A merge cut short leaves a run still building (and its sources ready): lookups never
+    /// see it, and the next open removes it with its rows.
+    @Test func anUnfinishedMergeIsInvisibleAndClearedOnOpen() async throws {
+        let tmp = try TempDirectory()
+        defer { tmp.remove() }
+        let events = try Corpus.events(20, seed: 405)
+        try await withArchive(tmp.data) { archive in
+            _ = try await archive.write(events)
+            try await archive.pool.write { db in
+                let run = try KeyRuns.newRun(db, level: 3, state: .building)
+                try db.execute(sql: "INSERT INTO event_key (run, key, event) VALUES (?, ?, 999999)", arguments: [run, IndexKey.id(events[0].id)])
+            }
+            #expect(try await archive.pool.read { db in try KeyRuns.eventRows(db, ids: [events[0].id]) }.count == 1)
+            #expect(try archive.event(id: events[0].id) == events[0])
+        }
+        try await withArchive(tmp.data) { archive in
+            let left = try await archive.pool.read { db in
+                (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM key_run WHERE state <> 1"), try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event_key WHERE event = 999999"))
+            }
+            #expect(left.0 == 0 && left.1 == 0)
+            #expect(try archive.event(id: events[0].id) == events[0])
+        }
+    }
+
+    /// Totals are kept by the writes, not counted: they match the tables.
+    @Test func statsReadTheRunningTotals() async throws {
+        let tmp = try TempDirectory()
+        defer { tmp.remove() }
+        let events = try Corpus.events(30, seed: 406)
+        let relay = try RelayURL("ws://127.0.0.1:7002", allowLoopback: true)
+        try await withArchive(tmp.data) { archive in
+            try await archive.write(Array(events.prefix(20)), batchSize: 7, relay: relay)
+            try await archive.write(events, relay: try RelayURL("ws://127.0.0.1:7003", allowLoopback: true))
+            let stats = try archive.stats()
+            let counted = try await archive.pool.read { db in
+                (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event"), try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event_relay"), try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM relay"))
+            }
+            #expect(stats.events == 30 && counted.0 == 30)
+            #expect(stats.observations == 50 && counted.1 == 50)
+            #expect(stats.relays == 2 && counted.2 == 2)
+            // Counts by kind come from the totals, and agree with the index.
+            let kindSets: [Set<UInt16>] = Set(events.map(\.kind)).map { [$0] } + [[1, 7], [65000]]
+            for kinds in kindSets {
+                let totals = try archive.count(matching: Filter(kinds: kinds))
+                let indexed = try archive.count(matching: Filter(kinds: kinds, since: 0))
+                #expect(totals == indexed && totals == events.filter { kinds.contains($0.kind) }.count)
+            }
+        }
+        _ = try Archive.reindex(tmp.data)
+        let reindexed = try Archive.open(tmp.data, mode: .readOnly)
+        #expect(try reindexed.stats().events == 30 && reindexed.stats().observations == 50)
+        #expect(try reindexed.count(matching: Filter(kinds: [1])) == events.filter { $0.kind == 1 }.count)
+    }
+}

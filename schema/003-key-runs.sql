@@ -1,0 +1,49 @@
+-- brotr index schema, version 3: the keys that find events (ids, authors and
+-- single-letter tags) live in sorted runs, written whole and merged level by level, so
+-- that no write inserts into random pages of a large B-tree; and running totals, so that
+-- figures never count rows. brotr_id_key(id) is brotr's own SQL function: an id's first
+-- 7 bytes under the top byte 1.
+
+-- Runs: state 0 while a merge writes it, 1 ready (lookups probe these), 2 merged away.
+CREATE TABLE key_run (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    level INTEGER NOT NULL,
+    rows INTEGER NOT NULL,
+    state INTEGER NOT NULL
+);
+
+-- A key (top byte: 1 id, 2 author, else a tag's letter) and the event, in a run.
+CREATE TABLE event_key (
+    run INTEGER NOT NULL,
+    key INTEGER NOT NULL,
+    event INTEGER NOT NULL,
+    PRIMARY KEY (run, key, event)
+) WITHOUT ROWID;
+
+-- The index written so far becomes one run.
+INSERT INTO key_run (id, level, rows, state) VALUES (1, 0, 0, 1);
+INSERT INTO event_key (run, key, event) SELECT 1, brotr_id_key(id), rowid FROM event ORDER BY 2, 3;
+INSERT INTO event_key (run, key, event) SELECT 1, (2 << 56) | pubkey, rowid FROM event ORDER BY 2, 3;
+INSERT INTO event_key (run, key, event) SELECT 1, key, event FROM event_tag ORDER BY 2, 3;
+UPDATE key_run SET rows = (SELECT COUNT(*) FROM event_key);
+DELETE FROM key_run WHERE rows = 0;
+DROP TABLE event_tag;
+DROP INDEX event_by_id;
+DROP INDEX event_by_author;
+
+-- Running totals, kept by every write in its transaction.
+CREATE TABLE tally (
+    name TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO tally (name, value) SELECT 'events', COUNT(*) FROM event;
+INSERT INTO tally (name, value) SELECT 'observations', COUNT(*) FROM event_relay;
+INSERT INTO tally (name, value) SELECT 'relays', COUNT(*) FROM relay;
+INSERT INTO tally (name, value) SELECT 'metadata', COUNT(*) FROM metadata;
+
+-- Events by kind, kept the same way.
+CREATE TABLE kind_tally (
+    kind INTEGER PRIMARY KEY,
+    events INTEGER NOT NULL
+);
+INSERT INTO kind_tally (kind, events) SELECT kind, COUNT(*) FROM event GROUP BY kind;
