@@ -4,12 +4,14 @@
 -- figures never count rows. brotr_id_key(id) is brotr's own SQL function: an id's first
 -- 7 bytes under the top byte 1.
 
--- Runs: state 0 while a merge writes it, 1 ready (lookups probe these), 2 merged away.
+-- Runs: state 0 while a merge writes it, 1 ready (lookups probe these), 2 merged away;
+-- newest_at, the latest created_at of its events, lets a query with a limit stop early.
 CREATE TABLE key_run (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     level INTEGER NOT NULL,
     rows INTEGER NOT NULL,
-    state INTEGER NOT NULL
+    state INTEGER NOT NULL,
+    newest_at INTEGER NOT NULL DEFAULT 0
 );
 
 -- A key (top byte: 1 id, 2 author, else a tag's letter) and the event, in a run.
@@ -25,7 +27,7 @@ INSERT INTO key_run (id, level, rows, state) VALUES (1, 0, 0, 1);
 INSERT INTO event_key (run, key, event) SELECT 1, brotr_id_key(id), rowid FROM event ORDER BY 2, 3;
 INSERT INTO event_key (run, key, event) SELECT 1, (2 << 56) | pubkey, rowid FROM event ORDER BY 2, 3;
 INSERT INTO event_key (run, key, event) SELECT 1, key, event FROM event_tag ORDER BY 2, 3;
-UPDATE key_run SET rows = (SELECT COUNT(*) FROM event_key);
+UPDATE key_run SET rows = (SELECT COUNT(*) FROM event_key), newest_at = COALESCE((SELECT max(created_at) FROM event), 0);
 DELETE FROM key_run WHERE rows = 0;
 DROP TABLE event_tag;
 DROP INDEX event_by_id;

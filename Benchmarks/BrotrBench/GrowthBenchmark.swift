@@ -95,9 +95,9 @@ struct GrowthBenchmark {
         let stats = try reader.stats()
         print(String(format: "stats (what /metrics and brotr stats read): best %.1f ms, worst %.1f ms; %d events, %d observations", statsTimes.min() ?? 0, statsTimes.max() ?? 0, stats.events, stats.observations))
         print(String(format: "on disk: segments %.0f B/event, index %.0f B/event = %.2fx the JSON lines (target <= 0.8)", Double(stats.segmentBytes) / Double(count), Double(stats.indexBytes) / Double(count), Double(stats.segmentBytes + stats.indexBytes) / Double(totalRaw)))
-        print("queries (p95 of 200, microseconds)   at 100k   at \(count / 1000)k   ratio (target <= 2)")
+        print("queries (median / p95 of 200, microseconds)   at 100k          at \(count / 1000)k        p95 ratio (target <= 2)")
         for (a, b) in zip(early, try QueryShapes(ids: ids, sample: sample).measure(reader)) {
-            print("  \(a.name.padding(toLength: 32, withPad: " ", startingAt: 0)) \(String(format: "%8.0f  %8.0f   %5.2f", a.p95, b.p95, b.p95 / a.p95))")
+            print("  \(a.name.padding(toLength: 32, withPad: " ", startingAt: 0)) \(String(format: "%7.0f / %7.0f   %7.0f / %7.0f   %5.2f", a.median, a.p95, b.median, b.p95, b.p95 / a.p95))")
         }
 
         // One sync of new events by the same authors, into this archive and into an empty one.

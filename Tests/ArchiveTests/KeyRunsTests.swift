@@ -61,6 +61,43 @@ import Testing
         #expect(runs == 1)
     }
 
+    /// Queries by key with a limit visit runs newest first and stop early; whatever the
+    /// order events were archived in (here shuffled, so runs overlap in time) and however
+    /// many share a second, they return exactly what NIP-01 asks: the newest `limit`
+    /// matches, ties by ascending id.
+    @Test func keyedQueriesWithALimitStopEarlyAndStayExact() async throws {
+        let tmp = try TempDirectory()
+        defer { tmp.remove() }
+        var rng = SystemRandomNumberGenerator()
+        let events = try Corpus.events(600, seed: 408)
+        let shuffled = events.shuffled(using: &rng)
+        try await withArchive(tmp.data) { archive in
+            // Newest third first, then the rest in random batches: merged runs and small ones.
+            try await archive.write(Array(shuffled.prefix(200)), batchSize: 5)
+            try await archive.write(Array(shuffled.dropFirst(200)), batchSize: 37)
+            func expected(_ filter: Filter) -> [Event] {
+                let all = events.filter { filter.matches($0) }.sorted { $0.createdAt != $1.createdAt ? $0.createdAt > $1.createdAt : $0.id < $1.id }
+                return Array(all.prefix(filter.limit ?? all.count))
+            }
+            let authors = Array(Set(events.map(\.pubkey)).prefix(12))
+            let pTags = Array(Set(events.flatMap { $0.tagValues("p") }).prefix(12))
+            for limit in [1, 2, 5, 20, 1000] {
+                for author in authors {
+                    let filter = try Filter(authors: [author], limit: limit)
+                    #expect(try archive.events(matching: filter) == expected(filter))
+                }
+                for p in pTags {
+                    let filter = try Filter(tags: ["p": [p]], limit: limit)
+                    #expect(try archive.events(matching: filter) == expected(filter))
+                    let narrower = try Filter(kinds: [1, 7], tags: ["p": [p]], since: events[300].createdAt, limit: limit)
+                    #expect(try archive.events(matching: narrower) == expected(narrower))
+                }
+                let ids = try Filter(ids: Set(shuffled.prefix(30).map(\.id)), limit: limit)
+                #expect(try archive.events(matching: ids) == expected(ids))
+            }
+        }
+    }
+
     /// A merge cut short leaves a run still building (and its sources ready): lookups never
     /// see it, and the next open removes it with its rows.
     @Test func anUnfinishedMergeIsInvisibleAndClearedOnOpen() async throws {
@@ -82,6 +119,34 @@ import Testing
             }
             #expect(left.0 == 0 && left.1 == 0)
             #expect(try archive.event(id: events[0].id) == events[0])
+        }
+    }
+
+    /// A merge that committed its run but stopped while deleting its sources leaves them
+    /// marked merged: lookups skip them, and the next open deletes them with their rows.
+    @Test func runsMergedAwayButNotDeletedAreSkippedThenCleared() async throws {
+        let tmp = try TempDirectory()
+        defer { tmp.remove() }
+        let events = try Corpus.events(20, seed: 407)
+        let byFirstAuthor = events.filter { $0.pubkey == events[0].pubkey }.sorted { $0.createdAt > $1.createdAt }
+        let ready = try await withArchive(tmp.data) { archive in
+            _ = try await archive.write(events)
+            let ready = try await archive.pool.write { db in
+                let ready = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event_key") ?? 0
+                let stale = try KeyRuns.newRun(db, level: 0, state: .merged)
+                // Rows of events that do not exist, under keys that do: seen, they would show.
+                try db.execute(sql: "INSERT INTO event_key (run, key, event) SELECT ?, key, event + 1000 FROM event_key", arguments: [stale])
+                return ready
+            }
+            #expect(try archive.count(matching: Filter(authors: [events[0].pubkey], since: 0)) == byFirstAuthor.count)
+            #expect(try archive.event(id: events[3].id) == events[3])
+            return ready
+        }
+        try await withArchive(tmp.data) { archive in
+            let left = try await archive.pool.read { db in
+                (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM key_run WHERE state <> 1"), try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event_key"))
+            }
+            #expect(left.0 == 0 && left.1 == ready)
         }
     }
 

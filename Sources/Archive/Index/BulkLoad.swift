@@ -145,7 +145,8 @@ final class BulkLoad {
     /// Writes every key as one run, in key order: the sorted id keys, the author keys (made
     /// from the event table), the sorted tag keys. Keys of `copies` are left out.
     private static func writeKeys(_ db: Database, keys: TagSorter, copies: Set<Int64>) throws {
-        let run = try KeyRuns.newRun(db, level: 0, state: .ready)
+        let newestAt = try Int64.fetchOne(db, sql: "SELECT max(created_at) FROM event") ?? 0
+        let run = try KeyRuns.newRun(db, level: 0, state: .ready, newestAt: newestAt)
         // 500 rows a statement: the largest table, where the per-statement cost still shows.
         var insert = MultiRowInsert(db, "INSERT INTO event_key (run, key, event)", columns: 3, rowsPerStatement: 500)
         var authorsWritten = false

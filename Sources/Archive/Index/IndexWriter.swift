@@ -65,6 +65,8 @@ struct IndexWriter {
         var events = 0, observations = 0, relays = 0, metadata = 0
         /// Events added, by kind.
         var kinds: [Int64: Int] = [:]
+        /// The latest created_at among the events added.
+        var newestAt = Int64.min
     }
 
     /// Indexes one record found at (frame, pos). Repeated records (an event written twice
@@ -80,6 +82,7 @@ struct IndexWriter {
             pending.rows[entry.id] = row
             pending.events += 1
             pending.kinds[entry.kind, default: 0] += 1
+            pending.newestAt = max(pending.newestAt, entry.createdAt)
             pending.keys.append(TagRow(key: IndexKey.id(entry.id), event: row))
             pending.keys.append(TagRow(key: IndexKey.author(author), event: row))
             for (letter, key) in entry.tags { pending.keys.append(TagRow(letter: letter, value: key, event: row)) }
@@ -130,7 +133,7 @@ struct IndexWriter {
 
     /// Writes what `pending` holds back: the keys as a run, the totals.
     func finish(_ pending: inout Pending) throws {
-        try KeyRuns.write(&pending.keys, db)
+        try KeyRuns.write(&pending.keys, newestAt: pending.newestAt, db)
         let totals = [("events", pending.events), ("observations", pending.observations), ("relays", pending.relays), ("metadata", pending.metadata)]
         for (name, added) in totals where added > 0 {
             try db.cachedStatement(sql: "UPDATE tally SET value = value + ? WHERE name = ?").execute(arguments: [added, name])

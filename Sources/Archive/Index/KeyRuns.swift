@@ -48,10 +48,11 @@ enum KeyRuns {
 
     /// Writes `rows` (in any order; duplicates are dropped) as a new ready run of the
     /// level their number gives, in the caller's transaction.
-    static func write(_ rows: inout [TagRow], _ db: Database) throws {
+    /// `newestAt` is the latest created_at among their events.
+    static func write(_ rows: inout [TagRow], newestAt: Int64, _ db: Database) throws {
         guard !rows.isEmpty else { return }
         rows.sort()
-        let run = try newRun(db, level: level(rows: rows.count), state: .ready)
+        let run = try newRun(db, level: level(rows: rows.count), state: .ready, newestAt: newestAt)
         var insert = MultiRowInsert(db, "INSERT INTO event_key (run, key, event)", columns: 3, rowsPerStatement: 300)
         var previous: TagRow?
         var count = 0
@@ -77,8 +78,8 @@ enum KeyRuns {
 
     /// Creates a run and returns its id, above every run before it (AUTOINCREMENT), so that
     /// its rows are appended at the end of the table.
-    static func newRun(_ db: Database, level: Int, state: State) throws -> Int64 {
-        try db.execute(sql: "INSERT INTO key_run (level, rows, state) VALUES (?, 0, ?)", arguments: [level, state.rawValue])
+    static func newRun(_ db: Database, level: Int, state: State, newestAt: Int64 = 0) throws -> Int64 {
+        try db.execute(sql: "INSERT INTO key_run (level, rows, state, newest_at) VALUES (?, 0, ?, ?)", arguments: [level, state.rawValue, newestAt])
         return db.lastInsertedRowID
     }
 
@@ -109,6 +110,7 @@ enum KeyRuns {
         while start < ids.count {
             let chunk = ids[start..<min(ids.count, start + 500)]
             start += chunk.count
+            let wanted = Set(chunk)
             let sql = """
                 SELECT e.id, e.rowid FROM event_key k JOIN event e ON e.rowid = k.event
                 WHERE k.run IN (\(readyRuns)) AND k.key IN (\(Array(repeating: "?", count: chunk.count).joined(separator: ",")))
@@ -121,7 +123,7 @@ enum KeyRuns {
                     let id = EventID(rawBytes: UnsafeRawBufferPointer(start: blob, count: Int(sqlite3_column_bytes(handle, 0))))
                 else { return }
                 let row = sqlite3_column_int64(handle, 1)
-                if chunk.contains(id), rows[id].map({ row < $0 }) ?? true { rows[id] = row }
+                if wanted.contains(id), rows[id].map({ row < $0 }) ?? true { rows[id] = row }
             }
         }
         return rows
@@ -152,18 +154,27 @@ enum KeyRuns {
     }
 
     /// The runs of the lowest level that holds `fanout` ready runs, oldest first; nil if none.
-    static func due(_ db: Database) throws -> [(id: Int64, level: Int, rows: Int)]? {
-        let runs = try Row.fetchAll(db, sql: "SELECT id, level, rows FROM key_run WHERE state = 1 ORDER BY level, id")
-            .map { (id: $0["id"] as Int64, level: $0["level"] as Int, rows: $0["rows"] as Int) }
+    static func due(_ db: Database) throws -> [Source]? {
+        let runs = try Row.fetchAll(db, sql: "SELECT id, level, rows, newest_at FROM key_run WHERE state = 1 ORDER BY level, id")
+            .map { Source(id: $0["id"], level: $0["level"], rows: $0["rows"], newestAt: $0["newest_at"]) }
         let levels = Dictionary(grouping: runs, by: \.level)
         guard let full = levels.sorted(by: { $0.key < $1.key }).first(where: { $0.value.count >= fanout }) else { return nil }
         return Array(full.value.prefix(fanout))
     }
 
-    static func merge(_ sources: [(id: Int64, level: Int, rows: Int)], _ pool: DatabasePool, rowsPerCommit: Int) throws {
+    /// A ready run, as a merge takes it.
+    struct Source {
+        let id: Int64
+        let level: Int
+        let rows: Int
+        let newestAt: Int64
+    }
+
+    static func merge(_ sources: [Source], _ pool: DatabasePool, rowsPerCommit: Int) throws {
         let total = sources.reduce(0) { $0 + $1.rows }
         let level = max((sources.map(\.level).max() ?? 0) + 1, self.level(rows: total))
-        let target = try pool.write { db in try newRun(db, level: level, state: .building) }
+        let newestAt = sources.map(\.newestAt).max() ?? 0
+        let target = try pool.write { db in try newRun(db, level: level, state: .building, newestAt: newestAt) }
         var readers = sources.map { RunReader(run: $0.id) }
         var written = 0
         var done = false

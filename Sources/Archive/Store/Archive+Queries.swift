@@ -24,6 +24,7 @@ extension Archive {
     /// `filter.matches`, and `filter.limit` is honoured.
     public func events(matching filter: Filter) throws -> [Event] {
         if filter.limit == 0 { return [] }
+        if let limit = filter.limit, EventQuery.isKeyed(filter) { return try keyedEvents(matching: filter, limit: limit) }
         // When ids, authors or tags narrow the candidates to a few, sort them (`+` keeps
         // SQLite from walking the time index instead).
         let narrow = filter.ids != nil || filter.authors != nil || !filter.tags.isEmpty
@@ -47,6 +48,42 @@ extension Archive {
         }
         matched.sort { $0.createdAt != $1.createdAt ? $0.createdAt > $1.createdAt : $0.id < $1.id }
         if let limit = filter.limit, matched.count > limit { matched.removeLast(matched.count - limit) }
+        return matched
+    }
+
+    /// ``events(matching:)`` for a filter that keys narrow (ids, authors, tags) and a
+    /// limit: the key runs are visited newest first (by the latest created_at of their
+    /// events), and once `limit` matches are found that no event of a run not yet visited
+    /// could outrank, the rest are never touched. A heavy author's or a popular tag's
+    /// newest events are found in the newest runs, whatever the archive's size. (All keys
+    /// of an event live in one run, so each run answers the whole filter for its events.)
+    private func keyedEvents(matching filter: Filter, limit: Int) throws -> [Event] {
+        var matched: [Event] = []
+        try Archive.wrap {
+            try pool.read { db in
+                let runs = try Row.fetchAll(db, sql: "SELECT id, newest_at FROM key_run WHERE state = 1 ORDER BY newest_at DESC, id DESC")
+                    .map { (id: $0["id"] as Int64, newestAt: $0["newest_at"] as Int64) }
+                // Candidates found and not read yet, oldest first (read from the end).
+                var pending: [EventLocation] = []
+                visit: for (i, run) in runs.enumerated() {
+                    let (sql, arguments) = EventQuery.select(filter, order: nil, run: run.id)
+                    pending += try Row.fetchAll(db, sql: sql, arguments: arguments).map(EventLocation.init)
+                    pending.sort { $0.createdAt < $1.createdAt }
+                    // Runs still to visit hold nothing newer than this.
+                    let bound = i + 1 < runs.count ? runs[i + 1].newestAt : Int64.min
+                    while let top = pending.last, top.createdAt > bound {
+                        // Past the limit, keep only events tied with the last kept one.
+                        if matched.count >= limit, let last = matched.last, top.createdAt < last.createdAt { break visit }
+                        pending.removeLast()
+                        let event = try read(top)
+                        if filter.matches(event) { matched.append(event) }
+                    }
+                    if matched.count >= limit { break }
+                }
+            }
+        }
+        matched.sort { $0.createdAt != $1.createdAt ? $0.createdAt > $1.createdAt : $0.id < $1.id }
+        if matched.count > limit { matched.removeLast(matched.count - limit) }
         return matched
     }
 
@@ -169,12 +206,20 @@ struct EventLocation {
 
 /// Translates a NIP-01 filter into SQL over the index.
 enum EventQuery {
-    static func select(_ filter: Filter, order: String?, columns: String? = nil) -> (String, StatementArguments) {
+    /// Whether keys narrow `filter`: ids, authors, or a single-letter tag.
+    static func isKeyed(_ filter: Filter) -> Bool {
+        filter.ids != nil || filter.authors != nil || filter.tags.keys.contains { TagKey.letter($0) != nil }
+    }
+
+    /// The SQL selecting `filter`'s candidates. Keys are looked up in every ready run, or in
+    /// run `run` alone.
+    static func select(_ filter: Filter, order: String?, columns: String? = nil, run: Int64? = nil) -> (String, StatementArguments) {
         var conditions: [String] = []
         var arguments: [(any DatabaseValueConvertible)?] = []
         func placeholders(_ n: Int) -> String { Array(repeating: "?", count: n).joined(separator: ",") }
         // Ids, authors and tags narrow through their keys in the ready runs (KeyRuns).
-        let keyed = "e.rowid IN (SELECT event FROM event_key WHERE run IN (\(KeyRuns.readyRuns)) AND key IN "
+        let runs = run.map { "= \($0)" } ?? "IN (\(KeyRuns.readyRuns))"
+        let keyed = "e.rowid IN (SELECT event FROM event_key WHERE run \(runs) AND key IN "
         if let ids = filter.ids {
             conditions.append(keyed + "(\(placeholders(ids.count))))")
             arguments += ids.map { IndexKey.id($0) }
