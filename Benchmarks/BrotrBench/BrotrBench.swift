@@ -10,6 +10,7 @@ import Nostr
 ///     swift run -c release brotr-bench verify  [--events N] [--rounds R]
 ///     swift run -c release brotr-bench archive [--events N] [--dir PATH] [--rounds R]
 ///     swift run -c release brotr-bench growth  [--events N] [--step S] [--sync N] [--dir PATH]
+///     swift run -c release brotr-bench queries --dir PATH   (the query shapes on a grown archive)
 ///     swift run -c release brotr-bench corpus  [--events N] > corpus.jsonl
 ///     swift run -c release brotr-bench relay   [--events N] [--port P]   (a loopback test relay)
 ///     swift run -c release brotr-bench sync    [--events N] [--page-size P]
@@ -23,7 +24,7 @@ enum BrotrBench {
         var args = CommandLine.arguments.dropFirst()
         while let arg = args.popFirst() {
             switch arg {
-            case "verify", "archive", "growth", "corpus", "relay", "sync", "serve": command = arg
+            case "verify", "archive", "growth", "queries", "corpus", "relay", "sync", "serve": command = arg
             case "--step": step = Int(args.popFirst() ?? "") ?? step
             case "--sync": syncCount = Int(args.popFirst() ?? "") ?? syncCount
             case "--relays": relays = Int(args.popFirst() ?? "") ?? relays
@@ -35,7 +36,7 @@ enum BrotrBench {
             case "--rounds": rounds = Int(args.popFirst() ?? "") ?? rounds
             case "--dir": dir = args.popFirst()
             default:
-                print("usage: brotr-bench [verify|archive|growth|corpus|relay|sync|serve] [--events N] [--rounds R] [--step S] [--sync N] [--dir PATH] [--port P] [--page-size P] [--relays N] [--minutes M] [--restart-every S]")
+                print("usage: brotr-bench [verify|archive|growth|queries|corpus|relay|sync|serve] [--events N] [--rounds R] [--step S] [--sync N] [--dir PATH] [--port P] [--page-size P] [--relays N] [--minutes M] [--restart-every S]")
                 exit(64)
             }
         }
@@ -74,6 +75,13 @@ enum BrotrBench {
         case "serve":
             do {
                 try await ServeBenchmark(relays: max(relays, 1), minutes: max(minutes, 2), restartEvery: restartEvery.map { .seconds($0) }).run()
+            } catch {
+                print("error: \(error)")
+                exit(1)
+            }
+        case "queries":
+            do {
+                try GrowthBenchmark.queries(directory: dir ?? "data")
             } catch {
                 print("error: \(error)")
                 exit(1)

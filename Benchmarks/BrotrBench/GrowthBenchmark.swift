@@ -114,6 +114,24 @@ struct GrowthBenchmark {
         print("sync of \(syncCount) new events from a loopback relay: into the \(count / 1000)k archive \(Int(intoGrown)) events/s, into an empty one \(Int(intoEmpty)) events/s: " + String(format: "%.2fx (target >= 0.7)", ratio))
     }
 
+    /// The query shapes alone on an archive the growth benchmark grew (`--dir`): the
+    /// sample is drawn from the first 100k events of the same corpus.
+    static func queries(directory: String) throws {
+        var corpus = NetworkCorpus(seed: 2026)
+        var ids: [EventID] = [], sample: [Event] = []
+        for (i, line) in corpus.next(100_000, parallelism: ProcessInfo.processInfo.activeProcessorCount).enumerated() where i % 50 == 0 {
+            if let event = try? Event(json: line) {
+                ids.append(event.id)
+                sample.append(event)
+            }
+        }
+        let reader = try Archive.open(DataDirectory(path: directory), mode: .readOnly)
+        print("queries (median / p95 of 200, microseconds) on \(try reader.stats().events) events:")
+        for t in try QueryShapes(ids: ids, sample: sample).measure(reader) {
+            print("  \(t.name.padding(toLength: 32, withPad: " ", startingAt: 0)) \(String(format: "%7.0f / %7.0f", t.median, t.p95))")
+        }
+    }
+
     /// One Synchronizer cycle against `url`: new events per second.
     static func sync(from url: RelayURL, into archive: Archive) async throws -> Double {
         _ = try await archive.writer?.addRelays([url], discoveredAt: 1)

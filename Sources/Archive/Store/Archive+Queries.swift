@@ -67,7 +67,7 @@ extension Archive {
                 var pending: [EventLocation] = []
                 visit: for (i, run) in runs.enumerated() {
                     let (sql, arguments) = EventQuery.select(filter, order: nil, run: run.id)
-                    pending += try Row.fetchAll(db, sql: sql, arguments: arguments).map(EventLocation.init)
+                    pending += try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map(EventLocation.init)
                     pending.sort { $0.createdAt < $1.createdAt }
                     // Runs still to visit hold nothing newer than this.
                     let bound = i + 1 < runs.count ? runs[i + 1].newestAt : Int64.min
@@ -218,16 +218,17 @@ enum EventQuery {
         var arguments: [(any DatabaseValueConvertible)?] = []
         func placeholders(_ n: Int) -> String { Array(repeating: "?", count: n).joined(separator: ",") }
         // Ids, authors and tags narrow through their keys in the ready runs (KeyRuns).
-        let runs = run.map { "= \($0)" } ?? "IN (\(KeyRuns.readyRuns))"
-        let keyed = "e.rowid IN (SELECT event FROM event_key WHERE run \(runs) AND key IN "
+        let keyed = "e.rowid IN (SELECT event FROM event_key WHERE run \(run == nil ? "IN (\(KeyRuns.readyRuns))" : "= ?") AND key IN "
         if let ids = filter.ids {
             conditions.append(keyed + "(\(placeholders(ids.count))))")
+            if let run { arguments.append(run) }
             arguments += ids.map { IndexKey.id($0) }
             conditions.append("e.id IN (\(placeholders(ids.count)))")
             arguments += ids.map { id in id.withUnsafeBytes { Data($0) } }
         }
         if let authors = filter.authors {
             conditions.append(keyed + "(SELECT \(IndexKey.authorSQL("id")) FROM pubkey WHERE key IN (\(placeholders(authors.count)))))")
+            if let run { arguments.append(run) }
             arguments += authors.map { key in key.withUnsafeBytes { Data($0) } }
         }
         if let kinds = filter.kinds {
@@ -239,6 +240,7 @@ enum EventQuery {
         for (name, values) in filter.tags.sorted(by: { $0.key < $1.key }) {
             guard let letter = TagKey.letter(name) else { continue }
             conditions.append(keyed + "(\(placeholders(values.count))))")
+            if let run { arguments.append(run) }
             arguments += values.map { TagKey.row(letter: letter, value: TagKey.key($0)) }
         }
         let selected = columns ?? "e.frame, e.pos, e.created_at, f.segment, f.offset, f.length"
