@@ -150,6 +150,27 @@ import Testing
         }
     }
 
+    /// `brotr check` finds keys missing from the runs, a run whose entry disagrees with its
+    /// rows, and totals that disagree with the tables.
+    @Test func checkReportsKeysAndTotalsThatDisagree() async throws {
+        let tmp = try TempDirectory()
+        defer { tmp.remove() }
+        let events = try Corpus.events(30, seed: 409)
+        try await withArchive(tmp.data) { archive in try await archive.write(events, batchSize: 4) }
+        #expect(try Archive.check(tmp.data).isHealthy)
+        let queue = try DatabaseQueue(path: tmp.data.indexFile)
+        try await queue.write { db in
+            try db.execute(sql: "DELETE FROM event_key WHERE key = ?", arguments: [IndexKey.id(events[5].id)])
+            try db.execute(sql: "UPDATE tally SET value = 5 WHERE name = 'events'")
+        }
+        try queue.close()
+        let problems = try Archive.check(tmp.data).problems.map(\.message)
+        #expect(problems.contains { $0.contains("29 id keys in the key runs for 30 events") }, "\(problems)")
+        #expect(problems.contains { $0.contains("holds") && $0.contains("its entry says") }, "\(problems)")
+        #expect(problems.contains { $0.contains("the events total says 5") }, "\(problems)")
+        #expect(problems.contains { $0.contains("not in the index") }, "\(problems)")
+    }
+
     /// Totals are kept by the writes, not counted: they match the tables.
     @Test func statsReadTheRunningTotals() async throws {
         let tmp = try TempDirectory()

@@ -217,6 +217,33 @@ enum KeyRuns {
         }
     }
 
+    /// What disagrees between the runs, the event table and the totals, for `brotr check`:
+    /// every event has one id key and one author key in the ready runs, each run holds the
+    /// rows its entry says, and the totals match the tables. Empty when all is well.
+    static func inconsistencies(_ db: Database) throws -> [String] {
+        var found: [String] = []
+        let events = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event") ?? 0
+        for (name, tag) in [("id", IndexKey.idTag), ("author", IndexKey.authorTag)] {
+            let keys = try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM event_key WHERE run IN (\(readyRuns)) AND key >= ? AND key < ?",
+                arguments: [tag << 56, (tag + 1) << 56]) ?? 0
+            if keys != events { found.append("\(keys) \(name) keys in the key runs for \(events) events") }
+        }
+        for row in try Row.fetchAll(db, sql: "SELECT id, rows FROM key_run WHERE state = 1") {
+            let run: Int64 = row["id"]
+            let rows = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event_key WHERE run = ?", arguments: [run]) ?? 0
+            if rows != row["rows"] as Int { found.append("key run \(run) holds \(rows) rows, its entry says \(row["rows"] as Int)") }
+        }
+        let tally = try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT name, value FROM tally").map { ($0["name"] as String, $0["value"] as Int) })
+        for (name, table) in [("events", "event"), ("observations", "event_relay"), ("relays", "relay"), ("metadata", "metadata")] {
+            let counted = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0
+            if tally[name] != counted { found.append("the \(name) total says \(tally[name] ?? 0), the \(table) table holds \(counted)") }
+        }
+        let kinds = try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(events), 0) FROM kind_tally") ?? 0
+        if kinds != events { found.append("the totals by kind add up to \(kinds), the event table holds \(events)") }
+        return found
+    }
+
     /// Removes what an interrupted merge left: runs still building (their sources are
     /// still ready) and runs merged away whose rows were not all deleted.
     static func clearUnfinished(_ pool: DatabasePool) throws {

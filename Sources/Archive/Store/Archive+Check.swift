@@ -128,6 +128,13 @@ extension Archive {
             } catch let error as DatabaseError {
                 problem(directory.indexFile, nil, "SQLite: \(error.message ?? "\(error.resultCode)")")
             }
+            do {
+                for finding in try archive.pool.read({ db in try KeyRuns.inconsistencies(db) }) {
+                    problem(directory.indexFile, nil, finding + "; `brotr reindex` rebuilds the keys")
+                }
+            } catch let error as DatabaseError {
+                problem(directory.indexFile, nil, "SQLite: \(error.message ?? "\(error.resultCode)")")
+            }
         }
         return report
     }
