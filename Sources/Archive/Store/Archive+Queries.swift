@@ -7,12 +7,15 @@ extension Archive {
     public func event(id: EventID) throws -> Event? {
         let location = try Archive.wrap {
             try pool.read { db -> EventLocation? in
-                guard let row = try KeyRuns.eventRows(db, ids: [id])[id] else { return nil }
-                return try Row.fetchOne(
-                    db,
-                    sql: "SELECT e.frame, e.pos, f.segment, f.offset, f.length FROM event e JOIN frame f ON f.id = e.frame WHERE e.rowid = ?",
-                    arguments: [row]
-                ).map(EventLocation.init)
+                let rows = try Row.fetchAll(
+                    db.cachedStatement(sql: """
+                        SELECT e.id, e.frame, e.pos, e.created_at, f.segment, f.offset, f.length
+                        FROM event_key k JOIN event e ON e.rowid = k.event JOIN frame f ON f.id = e.frame
+                        WHERE k.run IN (\(KeyRuns.readyRuns)) AND k.key = ? ORDER BY e.rowid
+                        """), arguments: [IndexKey.id(id)])
+                // The key is the id's first 7 bytes: the full id picks the event.
+                let blob = id.withUnsafeBytes { Data($0) }
+                return rows.first { ($0["id"] as Data) == blob }.map(EventLocation.init)
             }
         }
         guard let location else { return nil }
@@ -24,7 +27,7 @@ extension Archive {
     /// `filter.matches`, and `filter.limit` is honoured.
     public func events(matching filter: Filter) throws -> [Event] {
         if filter.limit == 0 { return [] }
-        if let limit = filter.limit, EventQuery.isKeyed(filter) { return try keyedEvents(matching: filter, limit: limit) }
+        if let limit = filter.limit, filter.ids == nil, EventQuery.isKeyed(filter) { return try keyedEvents(matching: filter, limit: limit) }
         // When ids, authors or tags narrow the candidates to a few, sort them (`+` keeps
         // SQLite from walking the time index instead).
         let narrow = filter.ids != nil || filter.authors != nil || !filter.tags.isEmpty
@@ -32,7 +35,7 @@ extension Archive {
         var matched: [Event] = []
         try Archive.wrap {
             try pool.read { db in
-                let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+                let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
                 while let row = try rows.next() {
                     let location = EventLocation(row)
                     // Past the limit, keep only events tied with the last kept one.
@@ -51,8 +54,7 @@ extension Archive {
         return matched
     }
 
-    /// ``events(matching:)`` for a filter that keys narrow (ids, authors, tags) and a
-    /// limit: the key runs are visited newest first (by the latest created_at of their
+    /// ``events(matching:)`` for a filter that authors or tags narrow, with a limit: the key runs are visited newest first (by the latest created_at of their
     /// events), and once `limit` matches are found that no event of a run not yet visited
     /// could outrank, the rest are never touched. A heavy author's or a popular tag's
     /// newest events are found in the newest runs, whatever the archive's size. (All keys
@@ -61,7 +63,7 @@ extension Archive {
         var matched: [Event] = []
         try Archive.wrap {
             try pool.read { db in
-                let runs = try Row.fetchAll(db, sql: "SELECT id, newest_at FROM key_run WHERE state = 1 ORDER BY newest_at DESC, id DESC")
+                let runs = try Row.fetchAll(db.cachedStatement(sql: "SELECT id, newest_at FROM key_run WHERE state = 1 ORDER BY newest_at DESC, id DESC"))
                     .map { (id: $0["id"] as Int64, newestAt: $0["newest_at"] as Int64) }
                 // Candidates found and not read yet, oldest first (read from the end).
                 var pending: [EventLocation] = []
@@ -100,7 +102,7 @@ extension Archive {
             }
         }
         let (sql, arguments) = EventQuery.select(filter, order: nil, columns: "COUNT(*)")
-        return try Archive.wrap { try pool.read { db in try Int.fetchOne(db, sql: sql, arguments: arguments) ?? 0 } }
+        return try Archive.wrap { try pool.read { db in try Int.fetchOne(db.cachedStatement(sql: sql), arguments: arguments) ?? 0 } }
     }
 
     /// The relays an event was seen at, with the first time at each.
@@ -109,11 +111,10 @@ extension Archive {
             try pool.read { db in
                 guard let row = try KeyRuns.eventRows(db, ids: [id])[id] else { return [] }
                 return try Row.fetchAll(
-                    db,
-                    sql: """
+                    db.cachedStatement(sql: """
                         SELECT r.url, er.seen_at FROM event_relay er JOIN relay r ON r.id = er.relay
                         WHERE er.event = ? ORDER BY r.url
-                        """, arguments: [row]
+                        """), arguments: [row]
                 ).map { ($0["url"], $0["seen_at"]) }
             }
         }
@@ -137,7 +138,7 @@ extension Archive {
         let (sql, arguments) = EventQuery.select(all, order: "e.rowid")
         try Archive.wrap {
             try pool.read { db in
-                let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+                let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
                 while let row = try rows.next() {
                     let event = try read(EventLocation(row))
                     if filter?.matches(event) ?? true { try body(event) }
@@ -204,7 +205,9 @@ struct EventLocation {
     }
 }
 
-/// Translates a NIP-01 filter into SQL over the index.
+/// Translates a NIP-01 filter into SQL over the index. Callers prepare it with
+/// `cachedStatement`: the SQL depends only on the filter's shape (which fields, how many
+/// values), and compiling the key subqueries costs more than running them.
 enum EventQuery {
     /// Whether keys narrow `filter`: ids, authors, or a single-letter tag.
     static func isKeyed(_ filter: Filter) -> Bool {
@@ -277,11 +280,10 @@ extension Archive {
         try Archive.wrap {
             try pool.read { db in
                 let rows = try Row.fetchAll(
-                    db,
-                    sql: """
+                    db.cachedStatement(sql: """
                         SELECT e.rowid AS position, e.frame, e.pos, e.created_at, f.segment, f.offset, f.length
                         FROM event e JOIN frame f ON f.id = e.frame WHERE e.rowid > ? ORDER BY e.rowid LIMIT ?
-                        """, arguments: [position, max(0, limit)])
+                        """), arguments: [position, max(0, limit)])
                 return try rows.map { (position: $0["position"], event: try read(EventLocation($0))) }
             }
         }
