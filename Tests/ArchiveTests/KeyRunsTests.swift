@@ -81,16 +81,17 @@ import Testing
             }
             let authors = Array(Set(events.map(\.pubkey)).prefix(12))
             let pTags = Array(Set(events.flatMap { $0.tagValues("p") }).prefix(12))
-            for limit in [1, 2, 5, 20, 1000] {
+            // Run by run (0), and all at once when the candidates are few (the default).
+            for (limit, few) in [1, 2, 5, 20, 1000].flatMap({ limit in [(limit, 0), (limit, Int?.none)] }) {
                 for author in authors {
                     let filter = try Filter(authors: [author], limit: limit)
-                    #expect(try archive.events(matching: filter) == expected(filter))
+                    #expect(try archive.events(matching: filter, fewCandidates: few) == expected(filter))
                 }
                 for p in pTags {
                     let filter = try Filter(tags: ["p": [p]], limit: limit)
-                    #expect(try archive.events(matching: filter) == expected(filter))
+                    #expect(try archive.events(matching: filter, fewCandidates: few) == expected(filter))
                     let narrower = try Filter(kinds: [1, 7], tags: ["p": [p]], since: events[300].createdAt, limit: limit)
-                    #expect(try archive.events(matching: narrower) == expected(narrower))
+                    #expect(try archive.events(matching: narrower, fewCandidates: few) == expected(narrower))
                 }
                 let ids = try Filter(ids: Set(shuffled.prefix(30).map(\.id)), limit: limit)
                 #expect(try archive.events(matching: ids) == expected(ids))

@@ -9,7 +9,7 @@ import Nostr
 /// just before them, as it usually is), and the throwaway file runs without a
 /// journal or syncing (a crash mid-reindex leaves the old index in place). Id and tag keys
 /// are the caller's: it sorts them (``TagSorter``) on another thread meanwhile.
-/// ``finish(suspects:tags:)`` then builds every index by sorting, drops later copies of an
+/// ``finish(suspects:keys:)`` then builds every index by sorting, drops later copies of an
 /// event written twice (the first copy wins, as in the live path), resolves the other
 /// observations with one join, and last writes every key as one run (``KeyRuns``): ids,
 /// authors, tags, which is their key order.
@@ -94,7 +94,7 @@ final class BulkLoad {
     /// here between the two. `suspects` are the id prefixes (`substr(id, 1, 8)`) under which
     /// an event may have been written twice (``SeenIDs``): only those are searched for
     /// copies; nil, every id is.
-    func finish(suspects: [[UInt8]]?, tags keys: () throws -> TagSorter) throws {
+    func finish(suspects: [[UInt8]]?, keys: () throws -> TagSorter) throws {
         try pool.writeWithoutTransaction { db in
             try db.inTransaction {
                 // Finds events by id for the copies and the join below, then goes: the keys

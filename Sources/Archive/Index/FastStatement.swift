@@ -53,16 +53,4 @@ struct FastStatement {
         sqlite3_reset(handle)
         guard code == SQLITE_DONE else { throw failure(code) }
     }
-
-    /// Runs a query with `values` and returns the first column of its first row as an
-    /// integer, or nil when it has no row.
-    func firstInt(_ values: Value...) throws -> Int64? {
-        bind(values)
-        defer { sqlite3_reset(handle) }
-        switch sqlite3_step(handle) {
-        case SQLITE_ROW: return sqlite3_column_int64(handle, 0)
-        case SQLITE_DONE: return nil
-        case let code: throw failure(code)
-        }
-    }
 }

@@ -16,7 +16,8 @@ import Nostr
 /// write's cost stays flat however large the archive grows.
 ///
 /// A lookup probes every ready run (`run IN (SELECT ...)` then `key IN (...)`): one B-tree
-/// seek per run and key. A run is `building` while a merge writes it, `ready` once complete
+/// seek per run and key; a query with a limit visits the runs newest first and stops early
+/// (`newest_at`). A run is `building` while a merge writes it, `ready` once complete
 /// (queries see ready runs only, so the switch from sources to merged run is atomic), and
 /// `merged` while its rows are being deleted. A crash leaves building or merged runs; the
 /// writer clears them on open (``clearUnfinished(_:)``).
@@ -84,22 +85,6 @@ enum KeyRuns {
     }
 
     // MARK: - Lookups
-
-    /// The events under each of `keys` (event rows, in no particular order).
-    static func events(_ db: Database, keys: [Int64]) throws -> [(key: Int64, event: Int64)] {
-        var found: [(key: Int64, event: Int64)] = []
-        var start = 0
-        while start < keys.count {
-            let chunk = keys[start..<min(keys.count, start + 500)]
-            start += chunk.count
-            let sql = "SELECT key, event FROM event_key WHERE run IN (\(readyRuns)) AND key IN (\(Array(repeating: "?", count: chunk.count).joined(separator: ",")))"
-            let handle = try db.cachedStatement(sql: sql).sqliteStatement
-            for (i, key) in chunk.enumerated() { sqlite3_bind_int64(handle, Int32(i + 1), key) }
-            defer { sqlite3_reset(handle) }
-            try step(handle) { found.append((sqlite3_column_int64(handle, 0), sqlite3_column_int64(handle, 1))) }
-        }
-        return found
-    }
 
     /// The rows of the events with these ids, among those archived (a key may match an
     /// event whose id only shares its first 7 bytes: the id itself decides). Of an event

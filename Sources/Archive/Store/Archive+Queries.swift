@@ -26,8 +26,16 @@ extension Archive {
     /// index narrows, each candidate is read from its segment and checked with
     /// `filter.matches`, and `filter.limit` is honoured.
     public func events(matching filter: Filter) throws -> [Event] {
+        try events(matching: filter, fewCandidates: nil)
+    }
+
+    /// ``events(matching:)``, with the number of candidates under which a keyed query with
+    /// a limit reads them all at once (nil: a few times the limit; 0: never, for tests).
+    func events(matching filter: Filter, fewCandidates: Int?) throws -> [Event] {
         if filter.limit == 0 { return [] }
-        if let limit = filter.limit, filter.ids == nil, EventQuery.isKeyed(filter) { return try keyedEvents(matching: filter, limit: limit) }
+        if let limit = filter.limit, filter.ids == nil, EventQuery.isKeyed(filter) {
+            return try keyedEvents(matching: filter, limit: limit, few: fewCandidates ?? max(4 * limit, 256))
+        }
         // When ids, authors or tags narrow the candidates to a few, sort them (`+` keeps
         // SQLite from walking the time index instead).
         let narrow = filter.ids != nil || filter.authors != nil || !filter.tags.isEmpty
@@ -59,10 +67,23 @@ extension Archive {
     /// could outrank, the rest are never touched. A heavy author's or a popular tag's
     /// newest events are found in the newest runs, whatever the archive's size. (All keys
     /// of an event live in one run, so each run answers the whole filter for its events.)
-    private func keyedEvents(matching filter: Filter, limit: Int) throws -> [Event] {
+    private func keyedEvents(matching filter: Filter, limit: Int, few: Int) throws -> [Event] {
         var matched: [Event] = []
         try Archive.wrap {
             try pool.read { db in
+                // Most keys match few events: one statement over every run finds them all,
+                // and the runs are visited one by one only when it finds more than `few`.
+                let (sql, arguments) = EventQuery.select(filter, order: nil, limitSQL: few + 1)
+                var all = few > 0 ? try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map(EventLocation.init) : []
+                if few > 0, all.count <= few {
+                    all.sort { $0.createdAt > $1.createdAt }
+                    for location in all {
+                        if matched.count >= limit, let last = matched.last, location.createdAt < last.createdAt { break }
+                        let event = try read(location)
+                        if filter.matches(event) { matched.append(event) }
+                    }
+                    return
+                }
                 let runs = try Row.fetchAll(db.cachedStatement(sql: "SELECT id, newest_at FROM key_run WHERE state = 1 ORDER BY newest_at DESC, id DESC"))
                     .map { (id: $0["id"] as Int64, newestAt: $0["newest_at"] as Int64) }
                 // Candidates found and not read yet, oldest first (read from the end).
@@ -216,7 +237,9 @@ enum EventQuery {
 
     /// The SQL selecting `filter`'s candidates. Keys are looked up in every ready run, or in
     /// run `run` alone.
-    static func select(_ filter: Filter, order: String?, columns: String? = nil, run: Int64? = nil) -> (String, StatementArguments) {
+    static func select(
+        _ filter: Filter, order: String?, columns: String? = nil, run: Int64? = nil, limitSQL: Int? = nil
+    ) -> (String, StatementArguments) {
         var conditions: [String] = []
         var arguments: [(any DatabaseValueConvertible)?] = []
         func placeholders(_ n: Int) -> String { Array(repeating: "?", count: n).joined(separator: ",") }
@@ -251,6 +274,10 @@ enum EventQuery {
         if columns == nil { sql += " JOIN frame f ON f.id = e.frame" }
         if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
         if let order { sql += " ORDER BY \(order)" }
+        if let limitSQL {
+            sql += " LIMIT ?"
+            arguments.append(limitSQL)
+        }
         return (sql, StatementArguments(arguments))
     }
 }

@@ -84,7 +84,7 @@ extension Archive {
                     throw ArchiveError(.inconsistent, "reindex: the segment scan ended out of order")
                 }
             }
-            try bulk.finish(suspects: suspects, tags: {
+            try bulk.finish(suspects: suspects, keys: {
                 switch handoff.take() {
                 case .sorted(let events, let sorter):
                     // The scan numbered tag rows by counting events; the load must have agreed.
