@@ -71,11 +71,15 @@ extension Archive {
         var matched: [Event] = []
         try Archive.wrap {
             try pool.read { db in
-                // Most keys match few events: one statement over every run finds them all,
-                // and the runs are visited one by one only when it finds more than `few`.
-                let (sql, arguments) = EventQuery.select(filter, order: nil, limitSQL: few + 1)
-                var all = few > 0 ? try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map(EventLocation.init) : []
-                if few > 0, all.count <= few {
+                // Most keys match few events: when every author and tag condition does, one
+                // statement over every run finds them all; runs are visited one by one only
+                // for heavy keys (each condition is counted up to `few` rows first).
+                let light = try few > 0 && EventQuery.keyCounts(filter, cap: few + 1).allSatisfy { sql, arguments in
+                    try Int.fetchOne(db.cachedStatement(sql: sql), arguments: arguments) ?? 0 <= few
+                }
+                if light {
+                    let (sql, arguments) = EventQuery.select(filter, order: nil)
+                    var all = try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map(EventLocation.init)
                     all.sort { $0.createdAt > $1.createdAt }
                     for location in all {
                         if matched.count >= limit, let last = matched.last, location.createdAt < last.createdAt { break }
@@ -237,9 +241,26 @@ enum EventQuery {
 
     /// The SQL selecting `filter`'s candidates. Keys are looked up in every ready run, or in
     /// run `run` alone.
-    static func select(
-        _ filter: Filter, order: String?, columns: String? = nil, run: Int64? = nil, limitSQL: Int? = nil
-    ) -> (String, StatementArguments) {
+    /// For each author or tag condition of `filter`, a statement counting its keys' rows in
+    /// the ready runs, up to `cap`: how heavy the condition is, at the cost of `cap` rows.
+    static func keyCounts(_ filter: Filter, cap: Int) -> [(String, StatementArguments)] {
+        func placeholders(_ n: Int) -> String { Array(repeating: "?", count: n).joined(separator: ",") }
+        let head = "SELECT COUNT(*) FROM (SELECT 1 FROM event_key WHERE run IN (\(KeyRuns.readyRuns)) AND key IN "
+        var counts: [(String, StatementArguments)] = []
+        if let authors = filter.authors {
+            counts.append((
+                head + "(SELECT \(IndexKey.authorSQL("id")) FROM pubkey WHERE key IN (\(placeholders(authors.count)))) LIMIT ?)",
+                StatementArguments(authors.map { key in key.withUnsafeBytes { Data($0) } } + [cap])
+            ))
+        }
+        for (name, values) in filter.tags.sorted(by: { $0.key < $1.key }) {
+            guard let letter = TagKey.letter(name) else { continue }
+            counts.append((head + "(\(placeholders(values.count))) LIMIT ?)", StatementArguments(values.map { TagKey.row(letter: letter, value: TagKey.key($0)) } + [cap])))
+        }
+        return counts
+    }
+
+    static func select(_ filter: Filter, order: String?, columns: String? = nil, run: Int64? = nil) -> (String, StatementArguments) {
         var conditions: [String] = []
         var arguments: [(any DatabaseValueConvertible)?] = []
         func placeholders(_ n: Int) -> String { Array(repeating: "?", count: n).joined(separator: ",") }
@@ -274,10 +295,6 @@ enum EventQuery {
         if columns == nil { sql += " JOIN frame f ON f.id = e.frame" }
         if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
         if let order { sql += " ORDER BY \(order)" }
-        if let limitSQL {
-            sql += " LIMIT ?"
-            arguments.append(limitSQL)
-        }
         return (sql, StatementArguments(arguments))
     }
 }
