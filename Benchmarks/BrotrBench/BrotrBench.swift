@@ -11,7 +11,7 @@ import Nostr
 ///     swift run -c release brotr-bench archive [--events N] [--dir PATH] [--rounds R]
 ///     swift run -c release brotr-bench growth  [--events N] [--step S] [--sync N] [--dir PATH]
 ///     swift run -c release brotr-bench queries --dir PATH   (the query shapes on a grown archive)
-///     swift run -c release brotr-bench corpus  [--events N] > corpus.jsonl
+///     swift run -c release brotr-bench corpus  [--events N] [--network STREAM] > corpus.jsonl
 ///     swift run -c release brotr-bench relay   [--events N] [--port P]   (a loopback test relay)
 ///     swift run -c release brotr-bench sync    [--events N] [--page-size P]
 ///     swift run -c release brotr-bench serve   [--relays N] [--minutes M] [--restart-every S]
@@ -19,13 +19,14 @@ import Nostr
 enum BrotrBench {
     static func main() async {
         var events: Int?, rounds = 3, dir: String?, port = 0, pageSize = 500
-        var relays = 10_000, minutes = 3.0, restartEvery: Int?, step = 500_000, syncCount = 100_000
+        var relays = 10_000, minutes = 3.0, restartEvery: Int?, step = 500_000, syncCount = 100_000, network: Int?
         var command = "verify"
         var args = CommandLine.arguments.dropFirst()
         while let arg = args.popFirst() {
             switch arg {
             case "verify", "archive", "growth", "queries", "corpus", "relay", "sync", "serve": command = arg
             case "--step": step = Int(args.popFirst() ?? "") ?? step
+            case "--network": network = Int(args.popFirst() ?? "")
             case "--sync": syncCount = Int(args.popFirst() ?? "") ?? syncCount
             case "--relays": relays = Int(args.popFirst() ?? "") ?? relays
             case "--minutes": minutes = Double(args.popFirst() ?? "") ?? minutes
@@ -36,11 +37,20 @@ enum BrotrBench {
             case "--rounds": rounds = Int(args.popFirst() ?? "") ?? rounds
             case "--dir": dir = args.popFirst()
             default:
-                print("usage: brotr-bench [verify|archive|growth|queries|corpus|relay|sync|serve] [--events N] [--rounds R] [--step S] [--sync N] [--dir PATH] [--port P] [--page-size P] [--relays N] [--minutes M] [--restart-every S]")
+                print("usage: brotr-bench [verify|archive|growth|queries|corpus|relay|sync|serve] [--events N] [--rounds R] [--step S] [--sync N] [--dir PATH] [--port P] [--page-size P] [--relays N] [--minutes M] [--restart-every S] [--network STREAM]")
                 exit(64)
             }
         }
         switch command {
+        case "corpus" where network != nil:
+            // The network-shaped corpus (stream N of the growth benchmark's authors).
+            var corpus = NetworkCorpus(seed: 2026, stream: UInt64(network ?? 0), start: 1_800_000_000)
+            var left = events ?? 100_000
+            while left > 0 {
+                let lines = corpus.next(min(left, 50_000), parallelism: ProcessInfo.processInfo.activeProcessorCount)
+                FileHandle.standardOutput.write(Data(lines.flatMap { $0 + [0x0A] }))
+                left -= lines.count
+            }
         case "corpus":
             // The benchmark corpus as JSON lines, for `brotr import`.
             var generator = CorpusGenerator(seed: 2026)
