@@ -1,3 +1,4 @@
+import BrotrTestSupport
 import Foundation
 import GRDB
 import Nostr
@@ -172,6 +173,37 @@ import Testing
         #expect(problems.contains { $0.contains("not in the index") }, "\(problems)")
     }
 
+    /// The writer's filter of id keys never misses a key it holds, and lets few others by.
+    @Test func theIDKeyFilterNeverForgetsAndRarelyGuesses() {
+        var rng = SplitMix64(seed: 11)
+        var filter = IDKeyFilter(capacity: 200_000)
+        let keys = (0..<200_000).map { _ in IndexKey.idTag << 56 | Int64(bitPattern: rng.next() >> 8) }
+        for key in keys { filter.insert(key) }
+        #expect(keys.allSatisfy { filter.mayContain($0) })
+        let others = (0..<100_000).map { _ in IndexKey.idTag << 56 | Int64(bitPattern: rng.next() >> 8) }
+        let guessed = others.filter { filter.mayContain($0) }.count
+        #expect(guessed < 5_000, "\(guessed) of 100000 absent keys pass")
+        #expect(filter.count <= filter.capacity)
+    }
+
+    /// After a reopen the filter is built from the index: every event written before is
+    /// found a duplicate, new ones are new, and a later reopen still sees both.
+    @Test func duplicatesAreFoundAcrossReopens() async throws {
+        let tmp = try TempDirectory()
+        defer { tmp.remove() }
+        let events = try Corpus.events(120, seed: 410)
+        try await withArchive(tmp.data) { archive in try await archive.write(Array(events.prefix(80)), batchSize: 9) }
+        try await withArchive(tmp.data) { archive in
+            let mixed = try await archive.write(Array(events.prefix(100)))
+            #expect(mixed.duplicates == 80 && mixed.new == 20)
+        }
+        try await withArchive(tmp.data) { archive in
+            let again = try await archive.write(events)
+            #expect(again.duplicates == 100 && again.new == 20)
+            #expect(try archive.stats().events == 120)
+        }
+    }
+
     /// Totals are kept by the writes, not counted: they match the tables.
     @Test func statsReadTheRunningTotals() async throws {
         let tmp = try TempDirectory()
@@ -202,3 +234,4 @@ import Testing
         #expect(try reindexed.count(matching: Filter(kinds: [1])) == events.filter { $0.kind == 1 }.count)
     }
 }
+

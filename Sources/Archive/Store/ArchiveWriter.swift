@@ -17,6 +17,10 @@ public actor ArchiveWriter {
     /// does not, so writing on would bury them. Reopening the archive recovers.
     private var poisoned: ArchiveError?
 
+    /// The id keys of every archived event (built at the first write, and again when the
+    /// archive outgrows it): new ids skip the lookup in the key runs.
+    private var idFilter: IDKeyFilter?
+
     /// The I/O failure of the last write, cleared by the next write that succeeds (a full
     /// disk, say). A batch refused for its content does not count.
     private var lastIOFailure: ArchiveError?
@@ -64,6 +68,7 @@ public actor ArchiveWriter {
             return result
         } catch {
             if let failure = error as? ArchiveError, failure.code == .io { lastIOFailure = failure }
+            idFilter = nil
             caches.pubkeys.removeAll()
             caches.relays.removeAll()
             do {
@@ -89,6 +94,9 @@ public actor ArchiveWriter {
 
     private func writeUnwrapped(_ batch: EventBatch) throws -> BatchResult {
         let events = try batch.prepare()
+        if idFilter.map({ $0.count > $0.capacity }) ?? true { idFilter = try pool.read { db in try IDKeyFilter.build(db) } }
+        let filter = idFilter
+        var added: [Int64] = []
         // 1. Dedupe, against the index and within the batch.
         let relayURL = batch.relay?.url
         var records: [EncodedRecord] = []
@@ -100,7 +108,8 @@ public actor ArchiveWriter {
             }
             var seen = Set<EventID>()
             var observations: [EncodedRecord] = []
-            let archived = try KeyRuns.eventRows(db, ids: events.map(\.id))
+            // Only ids the filter may hold can be archived already.
+            let archived = try KeyRuns.eventRows(db, ids: events.lazy.map(\.id).filter { filter?.mayContain(IndexKey.id($0)) ?? true })
             for event in events where seen.insert(event.id).inserted {
                 if let row = archived[event.id] {
                     result.duplicates += 1
@@ -110,6 +119,7 @@ public actor ArchiveWriter {
                 } else {
                     result.new += 1
                     records.append(event.encoded)
+                    added.append(IndexKey.id(event.id))
                 }
                 if let relayURL {
                     observations.append(try EncodedRecord(.observation(eventID: event.id, relay: relayURL, seenAt: batch.seenAt)))
@@ -120,6 +130,7 @@ public actor ArchiveWriter {
         }
         if records.isEmpty && batch.stateUpdates.isEmpty { return result }
         try persist(records, stateUpdates: batch.stateUpdates)
+        for key in added { idFilter?.insert(key) }
         return result
     }
 
