@@ -75,9 +75,9 @@ public final class Archive: Sendable {
         }
     }
 
-    /// How much of the index file connections map instead of reading: a lookup touches a
-    /// few random pages of a large file, and a mapped page costs no system call and no
-    /// copy. Mapped pages are the page cache's own (they count in RSS once touched, and the
+    /// How much of the index file reading connections map instead of reading: a lookup
+    /// touches a few random pages of a large file, and a mapped page costs no system call
+    /// and no copy. Mapped pages are the page cache's own (they count in RSS once touched, and the
     /// kernel reclaims them as it would cached file pages). SQLite caps it at its build's
     /// maximum, 2 GiB by default; past that the rest of the file is read as before.
     static let mmapSize: Int64 = 2_147_418_112
@@ -101,6 +101,9 @@ public final class Archive: Sendable {
             // and a page rewritten by many commits between checkpoints is copied into the
             // file once (import: a quarter fewer writes, two thirds fewer reads).
             try pool.writeWithoutTransaction { db in
+                // The writer reads whole runs when it merges them: mapped, every page of the
+                // file would count in its RSS. It reads through its page cache instead.
+                try db.execute(sql: "PRAGMA mmap_size = 0")
                 try db.execute(sql: "PRAGMA cache_size = -32768")
                 try db.execute(sql: "PRAGMA wal_autocheckpoint = 16384")
             }
