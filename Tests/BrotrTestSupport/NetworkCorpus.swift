@@ -32,6 +32,8 @@ public struct NetworkCorpus: Sendable {
     var recent: [String] = []
     var recentNext = 0
     public private(set) var produced = 0
+    /// How many authors' keys it signs with.
+    public var authors: Int { keys.count }
 
     /// An event before signing.
     struct Draft {

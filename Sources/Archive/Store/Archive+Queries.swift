@@ -33,27 +33,15 @@ extension Archive {
     /// a limit reads them all at once (nil: a few times the limit; 0: never, for tests).
     func events(matching filter: Filter, fewCandidates: Int?) throws -> [Event] {
         if filter.limit == 0 { return [] }
-        if let limit = filter.limit, filter.ids == nil, EventQuery.isKeyed(filter) {
-            return try keyedEvents(matching: filter, limit: limit, few: fewCandidates ?? max(4 * limit, 256))
-        }
-        // When ids, authors or tags narrow the candidates to a few, sort them (`+` keeps
-        // SQLite from walking the time index instead).
-        let narrow = filter.ids != nil || filter.authors != nil || !filter.tags.isEmpty
-        let (sql, arguments) = EventQuery.select(filter, order: narrow ? "+e.created_at DESC" : "e.created_at DESC")
         var matched: [Event] = []
         try Archive.wrap {
             try pool.read { db in
-                let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
-                while let row = try rows.next() {
-                    let location = EventLocation(row)
-                    // Past the limit, keep only events tied with the last kept one.
-                    if let limit = filter.limit, matched.count >= limit, let last = matched.last,
-                        location.createdAt < last.createdAt
-                    {
-                        break
-                    }
-                    let event = try read(location)
-                    if filter.matches(event) { matched.append(event) }
+                if let limit = filter.limit, filter.ids == nil, EventQuery.isKeyed(filter),
+                    try Self.hasHeavyKey(db, filter, few: fewCandidates ?? max(4 * limit, 256))
+                {
+                    matched = try runByRun(db, filter, limit: limit)
+                } else {
+                    matched = try allAtOnce(db, filter)
                 }
             }
         }
@@ -62,55 +50,61 @@ extension Archive {
         return matched
     }
 
-    /// ``events(matching:)`` for a filter that authors or tags narrow, with a limit: the key runs are visited newest first (by the latest created_at of their
-    /// events), and once `limit` matches are found that no event of a run not yet visited
-    /// could outrank, the rest are never touched. A heavy author's or a popular tag's
-    /// newest events are found in the newest runs, whatever the archive's size. (All keys
-    /// of an event live in one run, so each run answers the whole filter for its events.)
-    private func keyedEvents(matching filter: Filter, limit: Int, few: Int) throws -> [Event] {
-        var matched: [Event] = []
-        try Archive.wrap {
-            try pool.read { db in
-                // Most keys match few events: when every author and tag condition does, one
-                // statement over every run finds them all; runs are visited one by one only
-                // for heavy keys (each condition is counted up to `few` rows first).
-                let light = try few > 0 && EventQuery.keyCounts(filter, cap: few + 1).allSatisfy { sql, arguments in
-                    try Int.fetchOne(db.cachedStatement(sql: sql), arguments: arguments) ?? 0 <= few
-                }
-                if light {
-                    let (sql, arguments) = EventQuery.select(filter, order: nil)
-                    var all = try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map(EventLocation.init)
-                    all.sort { $0.createdAt > $1.createdAt }
-                    for location in all {
-                        if matched.count >= limit, let last = matched.last, location.createdAt < last.createdAt { break }
-                        let event = try read(location)
-                        if filter.matches(event) { matched.append(event) }
-                    }
-                    return
-                }
-                let runs = try Row.fetchAll(db.cachedStatement(sql: "SELECT id, newest_at FROM key_run WHERE state = 1 ORDER BY newest_at DESC, id DESC"))
-                    .map { (id: $0["id"] as Int64, newestAt: $0["newest_at"] as Int64) }
-                // Candidates found and not read yet, oldest first (read from the end).
-                var pending: [EventLocation] = []
-                visit: for (i, run) in runs.enumerated() {
-                    let (sql, arguments) = EventQuery.select(filter, order: nil, run: run.id)
-                    pending += try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map(EventLocation.init)
-                    pending.sort { $0.createdAt < $1.createdAt }
-                    // Runs still to visit hold nothing newer than this.
-                    let bound = i + 1 < runs.count ? runs[i + 1].newestAt : Int64.min
-                    while let top = pending.last, top.createdAt > bound {
-                        // Past the limit, keep only events tied with the last kept one.
-                        if matched.count >= limit, let last = matched.last, top.createdAt < last.createdAt { break visit }
-                        pending.removeLast()
-                        let event = try read(top)
-                        if filter.matches(event) { matched.append(event) }
-                    }
-                    if matched.count >= limit { break }
-                }
-            }
+    /// Whether an author or tag condition of `filter` matches more than `few` key rows
+    /// (each is counted up to `few + 1`); always true when `few` is 0.
+    private static func hasHeavyKey(_ db: Database, _ filter: Filter, few: Int) throws -> Bool {
+        guard few > 0 else { return true }
+        return try EventQuery.keyCounts(filter, cap: few + 1).contains { sql, arguments in
+            try Int.fetchOne(db.cachedStatement(sql: sql), arguments: arguments) ?? 0 > few
         }
-        matched.sort { $0.createdAt != $1.createdAt ? $0.createdAt > $1.createdAt : $0.id < $1.id }
-        if matched.count > limit { matched.removeLast(matched.count - limit) }
+    }
+
+    /// The candidates of `filter` in one statement, newest first, read until the limit.
+    private func allAtOnce(_ db: Database, _ filter: Filter) throws -> [Event] {
+        // When ids, authors or tags narrow the candidates to a few, sort them (`+` keeps
+        // SQLite from walking the time index instead).
+        let narrow = filter.ids != nil || filter.authors != nil || !filter.tags.isEmpty
+        let (sql, arguments) = EventQuery.select(filter, order: narrow ? "+e.created_at DESC" : "e.created_at DESC")
+        var matched: [Event] = []
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
+        while let row = try rows.next() {
+            let location = EventLocation(row)
+            // Past the limit, keep only events tied with the last kept one.
+            if let limit = filter.limit, matched.count >= limit, let last = matched.last, location.createdAt < last.createdAt {
+                break
+            }
+            let event = try read(location)
+            if filter.matches(event) { matched.append(event) }
+        }
+        return matched
+    }
+
+    /// A filter with a limit and a heavy author or tag key (a prolific author, a popular
+    /// tag): the key runs are visited newest first (by the latest created_at of their
+    /// events), and once `limit` matches are found that no event of a run not yet visited
+    /// could outrank, the rest are never touched, whatever the archive's size. (All keys of
+    /// an event live in one run, so each run answers the whole filter for its events.)
+    private func runByRun(_ db: Database, _ filter: Filter, limit: Int) throws -> [Event] {
+        var matched: [Event] = []
+        let runs = try Row.fetchAll(db.cachedStatement(sql: "SELECT id, newest_at FROM key_run WHERE state = 1 ORDER BY newest_at DESC, id DESC"))
+            .map { (id: $0["id"] as Int64, newestAt: $0["newest_at"] as Int64) }
+        // Candidates found and not read yet, oldest first (read from the end).
+        var pending: [EventLocation] = []
+        visit: for (i, run) in runs.enumerated() {
+            let (sql, arguments) = EventQuery.select(filter, order: nil, run: run.id)
+            pending += try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map(EventLocation.init)
+            pending.sort { $0.createdAt < $1.createdAt }
+            // Runs still to visit hold nothing newer than this.
+            let bound = i + 1 < runs.count ? runs[i + 1].newestAt : Int64.min
+            while let top = pending.last, top.createdAt > bound {
+                // Past the limit, keep only events tied with the last kept one.
+                if matched.count >= limit, let last = matched.last, top.createdAt < last.createdAt { break visit }
+                pending.removeLast()
+                let event = try read(top)
+                if filter.matches(event) { matched.append(event) }
+            }
+            if matched.count >= limit { break }
+        }
         return matched
     }
 
