@@ -121,7 +121,7 @@ struct ReindexCheckTests {
         return try queue.read { db in
             let events = try Row.fetchAll(db, sql: "SELECT rowid, hex(id), pubkey, created_at, kind, frame, pos FROM event ORDER BY rowid")
             // Keys whatever run holds them: the live index has many, a reindexed one one.
-            let tags = try Row.fetchAll(db, sql: "SELECT key, event FROM event_key WHERE run IN (\(KeyRuns.readyRuns)) ORDER BY key, event")
+            let tags = try Row.fetchAll(db, sql: "SELECT key, event FROM event_key WHERE run IN (\(KeyRuns.allRuns)) ORDER BY key, event")
             let seen = try Row.fetchAll(db, sql: "SELECT event, relay, seen_at FROM event_relay ORDER BY event, relay")
             let pubkeys = try Row.fetchAll(db, sql: "SELECT id, hex(key) FROM pubkey ORDER BY id")
             return (events + tags + seen + pubkeys).map(\.description)

@@ -85,7 +85,8 @@ struct SchemaTests {
         let converted = try queue.read { db in
             try Row.fetchAll(db, sql: "SELECT key, event FROM event_tag ORDER BY key, event").map { TagRow(key: $0["key"], event: $0["event"]) }
         }
-        let expected = Set(old.map { TagRow(letter: $0.letter, value: $0.value, event: $0.event) }).sorted()
+        // Schema 002's key: the letter in the top byte, the value key's first 7 bytes below.
+        let expected = Set(old.map { TagRow(key: Int64($0.letter) << 56 | ($0.value >> 8) & 0x00FF_FFFF_FFFF_FFFF, event: $0.event) }).sorted()
         #expect(converted == expected)
         #expect(converted.count == 5)
         #expect(converted.map { $0.key >> 56 } == [0x65, 0x65, 0x70, 0x70, 0x74])
@@ -138,18 +139,27 @@ struct SchemaTests {
             try db.execute(sql: "ATTACH DATABASE ? AS current", arguments: [tmp.data.indexFile])
             for table in ["pubkey", "relay", "frame", "event_relay"] { try db.execute(sql: "INSERT INTO \(table) SELECT * FROM current.\(table)") }
             try db.execute(sql: "INSERT INTO event (rowid, id, pubkey, created_at, kind, frame, pos) SELECT rowid, id, pubkey, created_at, kind, frame, pos FROM current.event")
-            try db.execute(sql: "INSERT INTO event_tag (key, event) SELECT key, event FROM current.event_key WHERE key >= \(Int64(0x41) << 56)")
+            // Schema 002's tag keys had 56 bits below the letter: 003 keeps the first 40.
+            // The second copy differs only in bits 003 drops, so it must come out once.
+            for low in [0, 0x1234] {
+                try db.execute(sql: """
+                    INSERT INTO event_tag (key, event) SELECT ((key >> 40) << 56) | ((key & 0xFFFFFFFFFF) << 16) | \(low), event
+                    FROM current.event_key WHERE key >= \(IndexKey.first(0x41))
+                    """)
+            }
         }
         try queue.close()
         let pool = try Archive.openIndex(at: path)
         try await pool.read { db in
             let keys = try Row.fetchAll(db, sql: "SELECT key, event FROM event_key ORDER BY key, event").map(\.description)
             #expect(keys == expected)
-            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM key_run WHERE state = 1") == 1)
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM key_run") == 1)
             #expect(try Int.fetchOne(db, sql: "SELECT rows FROM key_run") == expected.count)
+            #expect(try Int.fetchOne(db, sql: "SELECT ids FROM key_run") == events.count)
+            #expect(try KeyRuns.inconsistencies(db).isEmpty)
             #expect(try Int.fetchOne(db, sql: "SELECT value FROM tally WHERE name = 'events'") == events.count)
             #expect(try Int.fetchOne(db, sql: "SELECT value FROM tally WHERE name = 'observations'") == events.count)
-            #expect(try KeyRuns.eventRows(db, ids: events.map(\.id)).count == events.count)
+            #expect(try KeyRuns.eventRows(db, ids: events.map(\.id), filters: [:]).count == events.count)
             #expect(!(try db.tableExists("event_tag")))
         }
     }

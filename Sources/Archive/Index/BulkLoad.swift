@@ -146,7 +146,7 @@ final class BulkLoad {
     /// from the event table), the sorted tag keys. Keys of `copies` are left out.
     private static func writeKeys(_ db: Database, keys: TagSorter, copies: Set<Int64>) throws {
         let newestAt = try Int64.fetchOne(db, sql: "SELECT max(created_at) FROM event") ?? 0
-        let run = try KeyRuns.newRun(db, level: 0, state: .ready, newestAt: newestAt)
+        let run = try KeyRuns.newRun(db, level: 0, newestAt: newestAt)
         // 500 rows a statement: the largest table, where the per-statement cost still shows.
         var insert = MultiRowInsert(db, "INSERT INTO event_key (run, key, event)", columns: 3, rowsPerStatement: 500)
         var authorsWritten = false
@@ -162,13 +162,15 @@ final class BulkLoad {
             // A tag repeated in one event gives one row, as the live path's run does.
             guard row != previous, !copies.contains(row.event) else { return }
             previous = row
-            if !authorsWritten, row.key >= IndexKey.authorTag << 56 { try writeAuthors(&insert) }
+            if !authorsWritten, row.key >= IndexKey.first(IndexKey.authorTag) { try writeAuthors(&insert) }
             try insert.add(.int(run), .int(row.key), .int(row.event))
         }
         if !authorsWritten { try writeAuthors(&insert) }
         try insert.finish()
         let rows = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event_key WHERE run = ?", arguments: [run]) ?? 0
-        try db.execute(sql: "UPDATE key_run SET rows = ?, level = ? WHERE id = ?", arguments: [rows, KeyRuns.level(rows: rows), run])
+        // The copies are gone from the event table by now: one id key per event left.
+        let ids = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event") ?? 0
+        try db.execute(sql: "UPDATE key_run SET rows = ?, ids = ?, level = ? WHERE id = ?", arguments: [rows, ids, KeyRuns.level(rows: rows), run])
     }
 
     /// The rows of later copies of events written more than once, among the events whose

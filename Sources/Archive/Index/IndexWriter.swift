@@ -8,6 +8,8 @@ import Nostr
 struct IndexWriter {
     let db: Database
     let caches: IndexCaches
+    /// Where the runs written get their id filters (the live writer's; none in a reindex).
+    var filters: RunFilters? = nil
 
     /// Registers a written frame and returns its id.
     func insertFrame(segment: UInt32, offset: Int64, length: Int) throws -> Int64 {
@@ -30,7 +32,7 @@ struct IndexWriter {
 
     /// The row of an archived event, if any.
     func eventRow(_ id: EventID) throws -> Int64? {
-        try KeyRuns.eventRows(db, ids: [id])[id]
+        try KeyRuns.eventRows(db, ids: [id], filters: filters?.snapshot() ?? [:])[id]
     }
 
     func relayID(_ url: String) throws -> Int64? {
@@ -120,20 +122,23 @@ struct IndexWriter {
     }
 
     /// Indexes every record of some written frames and advances the watermark past the
-    /// last. The events' keys go in last, as one new run (``KeyRuns``).
-    func apply(frames: [SegmentWriter.WrittenFrame], knownNew: Bool = false) throws {
+    /// last. The events' keys go in last, as one new run (``KeyRuns``); returns their number.
+    @discardableResult
+    func apply(frames: [SegmentWriter.WrittenFrame], knownNew: Bool = false) throws -> Int {
         var pending = Pending()
         for frame in frames {
             let id = try insertFrame(segment: frame.segment, offset: frame.offset, length: frame.length)
             for (item, pos) in frame.items { try apply(item, frame: id, pos: pos, knownNew: knownNew, pending: &pending) }
         }
+        let keys = pending.keys.count
         try finish(&pending)
         if let last = frames.last { try setWatermark(segment: last.segment, offset: last.offset + Int64(last.length)) }
+        return keys
     }
 
     /// Writes what `pending` holds back: the keys as a run, the totals.
     func finish(_ pending: inout Pending) throws {
-        try KeyRuns.write(&pending.keys, newestAt: pending.newestAt, db)
+        try KeyRuns.write(&pending.keys, newestAt: pending.newestAt, filters: filters, db)
         let totals = [("events", pending.events), ("observations", pending.observations), ("relays", pending.relays), ("metadata", pending.metadata)]
         for (name, added) in totals where added > 0 {
             try db.cachedStatement(sql: "UPDATE tally SET value = value + ? WHERE name = ?").execute(arguments: [added, name])
@@ -180,12 +185,12 @@ final class IndexCaches: @unchecked Sendable {
 
 /// How tags become index keys. A value's key is the first 8 bytes of a 64-hex value's raw
 /// bytes, or of the SHA-256 of any other value, as a signed 64-bit integer; a row's key
-/// puts the tag's letter in the top byte and the value key's first 7 bytes below it.
+/// (``IndexKey``) puts the tag's letter above the value key's first 40 bits.
 enum TagKey {
     /// The `event_key` key of a tag with this letter and first-value key (never negative:
-    /// letters are ASCII). Schema 002 converts older rows with the same arithmetic.
+    /// letters are ASCII). Schema 003 converts older rows with the same arithmetic.
     static func row(letter: UInt8, value: Int64) -> Int64 {
-        Int64(letter) << 56 | (value >> 8) & 0x00FF_FFFF_FFFF_FFFF
+        IndexKey.make(Int64(letter), topBitsOf: value)
     }
 
     static func letter(_ name: String) -> UInt8? {

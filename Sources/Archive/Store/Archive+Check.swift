@@ -140,6 +140,6 @@ extension Archive {
     }
 
     func isIndexed(_ id: EventID) throws -> Bool {
-        try pool.read { db in try KeyRuns.eventRows(db, ids: [id])[id] != nil }
+        try pool.read { db in try KeyRuns.eventRows(db, ids: [id], filters: filters.snapshot())[id] != nil }
     }
 }

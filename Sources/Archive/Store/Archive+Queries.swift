@@ -7,19 +7,22 @@ extension Archive {
     public func event(id: EventID) throws -> Event? {
         let location = try Archive.wrap {
             try pool.read { db -> EventLocation? in
-                let rows = try Row.fetchAll(
-                    db.cachedStatement(sql: """
-                        SELECT e.id, e.frame, e.pos, e.created_at, f.segment, f.offset, f.length
-                        FROM event_key k JOIN event e ON e.rowid = k.event JOIN frame f ON f.id = e.frame
-                        WHERE k.run IN (\(KeyRuns.readyRuns)) AND k.key = ? ORDER BY e.rowid
-                        """), arguments: [IndexKey.id(id)])
-                // The key is the id's first 7 bytes: the full id picks the event.
-                let blob = id.withUnsafeBytes { Data($0) }
-                return rows.first { ($0["id"] as Data) == blob }.map(EventLocation.init)
+                guard let row = try KeyRuns.eventRows(db, ids: [id], filters: filters.snapshot())[id] else { return nil }
+                return try Self.location(db, row: row)
             }
         }
         guard let location else { return nil }
         return try read(location)
+    }
+
+    /// Where the event of index row `row` lives.
+    private static func location(_ db: Database, row: Int64) throws -> EventLocation? {
+        try Row.fetchOne(
+            db.cachedStatement(sql: """
+                SELECT e.frame, e.pos, e.created_at, f.segment, f.offset, f.length
+                FROM event e JOIN frame f ON f.id = e.frame WHERE e.rowid = ?
+                """), arguments: [row]
+        ).map(EventLocation.init)
     }
 
     /// Events matching `filter`, newest first; equal `created_at` by ascending id. The
@@ -36,7 +39,9 @@ extension Archive {
         var matched: [Event] = []
         try Archive.wrap {
             try pool.read { db in
-                if let limit = filter.limit, filter.ids == nil, EventQuery.isKeyed(filter),
+                if let ids = filter.ids {
+                    matched = try byID(db, filter, ids: ids)
+                } else if let limit = filter.limit, EventQuery.isKeyed(filter),
                     try Self.hasHeavyKey(db, filter, few: fewCandidates ?? max(4 * limit, 256))
                 {
                     matched = try runByRun(db, filter, limit: limit)
@@ -57,6 +62,18 @@ extension Archive {
         return try EventQuery.keyCounts(filter, cap: few + 1).contains { sql, arguments in
             try Int.fetchOne(db.cachedStatement(sql: sql), arguments: arguments) ?? 0 > few
         }
+    }
+
+    /// The events of `filter` that has ids: each found through the runs' id filters (a
+    /// seek in the run that holds it, whatever the number of runs), then checked whole.
+    private func byID(_ db: Database, _ filter: Filter, ids: some Collection<EventID>) throws -> [Event] {
+        var matched: [Event] = []
+        for row in try KeyRuns.eventRows(db, ids: ids, filters: filters.snapshot()).values.sorted() {
+            guard let location = try Self.location(db, row: row) else { continue }
+            let event = try read(location)
+            if filter.matches(event) { matched.append(event) }
+        }
+        return matched
     }
 
     /// The candidates of `filter` in one statement, newest first, read until the limit.
@@ -83,15 +100,17 @@ extension Archive {
     /// tag): the key runs are visited newest first (by the latest created_at of their
     /// events), and once `limit` matches are found that no event of a run not yet visited
     /// could outrank, the rest are never touched, whatever the archive's size. (All keys of
-    /// an event live in one run, so each run answers the whole filter for its events.)
+    /// an event live in one run, or in a merge's runs, which are visited as one: each visit
+    /// answers the whole filter for its events.)
     private func runByRun(_ db: Database, _ filter: Filter, limit: Int) throws -> [Event] {
         var matched: [Event] = []
-        let runs = try Row.fetchAll(db.cachedStatement(sql: "SELECT id, newest_at FROM key_run WHERE state = 1 ORDER BY newest_at DESC, id DESC"))
-            .map { (id: $0["id"] as Int64, newestAt: $0["newest_at"] as Int64) }
+        let runs = Dictionary(grouping: try KeyRuns.runs(db), by: { $0.into ?? $0.id }).values
+            .map { (ids: $0.map(\.id), newestAt: $0.map(\.newestAt).max() ?? 0) }
+            .sorted { ($0.newestAt, $0.ids.max() ?? 0) > ($1.newestAt, $1.ids.max() ?? 0) }
         // Candidates found and not read yet, oldest first (read from the end).
         var pending: [EventLocation] = []
         visit: for (i, run) in runs.enumerated() {
-            let (sql, arguments) = EventQuery.select(filter, order: nil, run: run.id)
+            let (sql, arguments) = EventQuery.select(filter, order: nil, runs: run.ids)
             pending += try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map(EventLocation.init)
             pending.sort { $0.createdAt < $1.createdAt }
             // Runs still to visit hold nothing newer than this.
@@ -128,7 +147,7 @@ extension Archive {
     public func relays(seeing id: EventID) throws -> [(url: String, seenAt: Int64)] {
         try Archive.wrap {
             try pool.read { db in
-                guard let row = try KeyRuns.eventRows(db, ids: [id])[id] else { return [] }
+                guard let row = try KeyRuns.eventRows(db, ids: [id], filters: filters.snapshot())[id] else { return [] }
                 return try Row.fetchAll(
                     db.cachedStatement(sql: """
                         SELECT r.url, er.seen_at FROM event_relay er JOIN relay r ON r.id = er.relay
@@ -233,13 +252,13 @@ enum EventQuery {
         filter.ids != nil || filter.authors != nil || filter.tags.keys.contains { TagKey.letter($0) != nil }
     }
 
-    /// The SQL selecting `filter`'s candidates. Keys are looked up in every ready run, or in
-    /// run `run` alone.
+    /// The SQL selecting `filter`'s candidates. Keys are looked up in every run, or in
+    /// `runs` alone.
     /// For each author or tag condition of `filter`, a statement counting its keys' rows in
     /// the ready runs, up to `cap`: how heavy the condition is, at the cost of `cap` rows.
     static func keyCounts(_ filter: Filter, cap: Int) -> [(String, StatementArguments)] {
         func placeholders(_ n: Int) -> String { Array(repeating: "?", count: n).joined(separator: ",") }
-        let head = "SELECT COUNT(*) FROM (SELECT 1 FROM event_key WHERE run IN (\(KeyRuns.readyRuns)) AND key IN "
+        let head = "SELECT COUNT(*) FROM (SELECT 1 FROM event_key WHERE run IN (\(KeyRuns.allRuns)) AND key IN "
         var counts: [(String, StatementArguments)] = []
         if let authors = filter.authors {
             counts.append((
@@ -254,22 +273,23 @@ enum EventQuery {
         return counts
     }
 
-    static func select(_ filter: Filter, order: String?, columns: String? = nil, run: Int64? = nil) -> (String, StatementArguments) {
+    static func select(_ filter: Filter, order: String?, columns: String? = nil, runs: [Int64]? = nil) -> (String, StatementArguments) {
         var conditions: [String] = []
         var arguments: [(any DatabaseValueConvertible)?] = []
         func placeholders(_ n: Int) -> String { Array(repeating: "?", count: n).joined(separator: ",") }
-        // Ids, authors and tags narrow through their keys in the ready runs (KeyRuns).
-        let keyed = "e.rowid IN (SELECT event FROM event_key WHERE run \(run == nil ? "IN (\(KeyRuns.readyRuns))" : "= ?") AND key IN "
+        // Ids, authors and tags narrow through their keys in the runs (KeyRuns).
+        let keyed = "e.rowid IN (SELECT event FROM event_key WHERE run IN (\(runs.map { placeholders($0.count) } ?? KeyRuns.allRuns)) AND key IN "
+        let runArguments: [(any DatabaseValueConvertible)?] = runs ?? []
         if let ids = filter.ids {
             conditions.append(keyed + "(\(placeholders(ids.count))))")
-            if let run { arguments.append(run) }
+            arguments += runArguments
             arguments += ids.map { IndexKey.id($0) }
             conditions.append("e.id IN (\(placeholders(ids.count)))")
             arguments += ids.map { id in id.withUnsafeBytes { Data($0) } }
         }
         if let authors = filter.authors {
             conditions.append(keyed + "(SELECT \(IndexKey.authorSQL("id")) FROM pubkey WHERE key IN (\(placeholders(authors.count)))))")
-            if let run { arguments.append(run) }
+            arguments += runArguments
             arguments += authors.map { key in key.withUnsafeBytes { Data($0) } }
         }
         if let kinds = filter.kinds {
@@ -281,7 +301,7 @@ enum EventQuery {
         for (name, values) in filter.tags.sorted(by: { $0.key < $1.key }) {
             guard let letter = TagKey.letter(name) else { continue }
             conditions.append(keyed + "(\(placeholders(values.count))))")
-            if let run { arguments.append(run) }
+            arguments += runArguments
             arguments += values.map { TagKey.row(letter: letter, value: TagKey.key($0)) }
         }
         let selected = columns ?? "e.frame, e.pos, e.created_at, f.segment, f.offset, f.length"

@@ -19,12 +19,15 @@ public final class Archive: Sendable {
     let pool: DatabasePool
     private let lock: DirectoryLock?
     let frames = FrameCache()
+    /// The key runs' id filters, made by the writer, used by every id lookup.
+    let filters: RunFilters
 
-    private init(directory: DataDirectory, pool: DatabasePool, writer: ArchiveWriter?, lock: DirectoryLock?) {
+    private init(directory: DataDirectory, pool: DatabasePool, writer: ArchiveWriter?, lock: DirectoryLock?, filters: RunFilters = RunFilters()) {
         self.directory = directory
         self.pool = pool
         self.writer = writer
         self.lock = lock
+        self.filters = filters
     }
 
     /// Opens (and when needed creates) an archive.
@@ -54,7 +57,6 @@ public final class Archive: Sendable {
             try DirectoryListing.create(directory.segmentsDirectory)
             let lock = try DirectoryLock(directory)
             let pool = try openIndex(at: directory.indexFile)
-            try KeyRuns.clearUnfinished(pool)
             let (segment, size) = try Recovery(directory: directory, pool: pool, logger: logger).run()
             let segmentWriter = try SegmentWriter(
                 directory: directory,
@@ -62,7 +64,10 @@ public final class Archive: Sendable {
                     maxSegmentBytes: configuration.maxSegmentBytes, maxFramePayload: configuration.maxFramePayload,
                     compressionLevel: configuration.compressionLevel),
                 activeSegment: segment, size: size)
-            return Archive(directory: directory, pool: pool, writer: ArchiveWriter(pool: pool, segments: segmentWriter), lock: lock)
+            let filters = RunFilters()
+            return Archive(
+                directory: directory, pool: pool, writer: ArchiveWriter(pool: pool, segments: segmentWriter, filters: filters), lock: lock,
+                filters: filters)
         }
     }
 

@@ -17,9 +17,12 @@ public actor ArchiveWriter {
     /// does not, so writing on would bury them. Reopening the archive recovers.
     private var poisoned: ArchiveError?
 
-    /// The id keys of every archived event (built at the first write, and again when the
-    /// archive outgrows it): new ids skip the lookup in the key runs.
-    private var idFilter: IDKeyFilter?
+    /// The key runs' id filters (built at the first write, kept current by every write and
+    /// merge after): an id is looked up only in the runs that may hold it.
+    let filters: RunFilters
+    /// Whether each write is followed by merge work (tests stage merges by hand).
+    private var mergesAfterWrites = true
+    func setMergesAfterWrites(_ on: Bool) { mergesAfterWrites = on }
 
     /// The I/O failure of the last write, cleared by the next write that succeeds (a full
     /// disk, say). A batch refused for its content does not count.
@@ -30,29 +33,31 @@ public actor ArchiveWriter {
     /// checks report it.
     public var isWritable: Bool { poisoned == nil && lastIOFailure == nil }
 
-    init(pool: DatabasePool, segments: SegmentWriter) {
+    init(pool: DatabasePool, segments: SegmentWriter, filters: RunFilters) {
         self.pool = pool
         self.segments = segments
+        self.filters = filters
     }
 
     /// Archives a batch durably.
     /// - Throws: ``ArchiveError`` if the segment or the index cannot be written; nothing
     ///   of the batch is acknowledged then, and retrying it is safe.
     public func write(_ batch: EventBatch) throws -> BatchResult {
-        let result = try guarded { try writeUnwrapped(batch) }
-        mergeKeyRuns()
+        let (result, keys) = try guarded { try writeUnwrapped(batch) }
+        mergeKeyRuns(budget: max(KeyRuns.stepRows, 8 * keys))
         return result
     }
 
-    /// Merges key runs where a level has filled (``KeyRuns``). The batch before is durable
-    /// and indexed whatever happens here: a failed merge leaves the runs as they were (an
-    /// unfinished one is cleared on the next open), is reported like a failed write, and
-    /// is tried again after the next write.
-    private func mergeKeyRuns() {
-        guard poisoned == nil else { return }
+    /// Spends `budget` rows of work on merging key runs (``KeyMerge``): eight times the keys
+    /// just written keeps pace with the levels any archive has. The batch before is durable
+    /// and indexed whatever happens here: a failed step leaves the runs as its last commit
+    /// left them, is reported like a failed write, and the merge goes on after the next write.
+    private func mergeKeyRuns(budget: Int) {
+        guard poisoned == nil, mergesAfterWrites else { return }
         do {
-            try Archive.wrap { try KeyRuns.mergeIfNeeded(pool) }
+            try Archive.wrap { _ = try KeyMerge.run(pool, filters: filters, budget: budget) }
         } catch {
+            filters.removeAll()
             lastIOFailure = (error as? ArchiveError) ?? ArchiveError(.index, "merging key runs: \(error)")
         }
     }
@@ -68,7 +73,7 @@ public actor ArchiveWriter {
             return result
         } catch {
             if let failure = error as? ArchiveError, failure.code == .io { lastIOFailure = failure }
-            idFilter = nil
+            filters.removeAll()
             caches.pubkeys.removeAll()
             caches.relays.removeAll()
             do {
@@ -92,11 +97,10 @@ public actor ArchiveWriter {
         try index.ensureSegment(segments.segment, sealedSize: nil)
     }
 
-    private func writeUnwrapped(_ batch: EventBatch) throws -> BatchResult {
+    /// Writes a batch; returns its result and the number of keys it indexed.
+    private func writeUnwrapped(_ batch: EventBatch) throws -> (BatchResult, Int) {
         let events = try batch.prepare()
-        if idFilter.map({ $0.count > $0.capacity }) ?? true { idFilter = try pool.read { db in try IDKeyFilter.build(db) } }
-        let filter = idFilter
-        var added: [Int64] = []
+        try filters.completeIfNeeded(pool)
         // 1. Dedupe, against the index and within the batch.
         let relayURL = batch.relay?.url
         var records: [EncodedRecord] = []
@@ -108,8 +112,7 @@ public actor ArchiveWriter {
             }
             var seen = Set<EventID>()
             var observations: [EncodedRecord] = []
-            // Only ids the filter may hold can be archived already.
-            let archived = try KeyRuns.eventRows(db, ids: events.lazy.map(\.id).filter { filter?.mayContain(IndexKey.id($0)) ?? true })
+            let archived = try KeyRuns.eventRows(db, ids: Set(events.lazy.map(\.id)), filters: filters.snapshot())
             for event in events where seen.insert(event.id).inserted {
                 if let row = archived[event.id] {
                     result.duplicates += 1
@@ -119,7 +122,6 @@ public actor ArchiveWriter {
                 } else {
                     result.new += 1
                     records.append(event.encoded)
-                    added.append(IndexKey.id(event.id))
                 }
                 if let relayURL {
                     observations.append(try EncodedRecord(.observation(eventID: event.id, relay: relayURL, seenAt: batch.seenAt)))
@@ -128,26 +130,27 @@ public actor ArchiveWriter {
             records += observations
             result.observations = observations.count
         }
-        if records.isEmpty && batch.stateUpdates.isEmpty { return result }
-        try persist(records, stateUpdates: batch.stateUpdates)
-        for key in added { idFilter?.insert(key) }
-        return result
+        if records.isEmpty && batch.stateUpdates.isEmpty { return (result, 0) }
+        return (result, try persist(records, stateUpdates: batch.stateUpdates))
     }
 
     /// The durable step every write takes: append the records and fsync, then one
     /// transaction with their index rows, the seals not yet recorded and the state
-    /// updates. The caller has deduplicated the records.
-    private func persist(_ records: [EncodedRecord], stateUpdates: [ServiceStateUpdate] = []) throws {
+    /// updates. The caller has deduplicated the records. Returns the number of keys indexed.
+    @discardableResult
+    private func persist(_ records: [EncodedRecord], stateUpdates: [ServiceStateUpdate] = []) throws -> Int {
         if !records.isEmpty { _ = try segments.rotateIfFull() }
         let frames = try segments.append(records)
         if !frames.isEmpty { try segments.sync() }
-        try pool.write { db in
-            let index = IndexWriter(db: db, caches: caches)
+        let keys = try pool.write { db in
+            let index = IndexWriter(db: db, caches: caches, filters: filters)
             try recordSeals(index)
-            try index.apply(frames: frames, knownNew: true)
+            let keys = try index.apply(frames: frames, knownNew: true)
             for update in stateUpdates { try index.setServiceState(update) }
+            return keys
         }
         segments.sealsRecorded()
+        return keys
     }
 
     /// Records relays as known (a relay record each, durable before it is indexed).
