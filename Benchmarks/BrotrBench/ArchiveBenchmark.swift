@@ -63,7 +63,7 @@ struct ArchiveBenchmark {
         print("reindex, best of \(rounds): \(Int(reindexRate)) events/s, \(String(format: "%.2f", reindexSeconds)) s = \(String(format: "%.1f", reindexRate / importRate))x import (target >= 5x)")
 
         // Queries, on the reindexed archive.
-        let reader = try Archive.open(dir, mode: .readOnly)
+        let reader = try GrowthBenchmark.reader(dir)
         print("queries (median / p95 / p99 of 200, microseconds):")
         for t in try QueryShapes(ids: ids, sample: sample).measure(reader) {
             print("  \(t.name.padding(toLength: 28, withPad: " ", startingAt: 0)) \(Int(t.median)) / \(Int(t.p95)) / \(Int(t.p99))")

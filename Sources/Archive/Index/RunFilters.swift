@@ -26,12 +26,14 @@ final class RunFilters: Sendable {
     }
 
     /// Builds the filter of every run that has none, reading its id keys (once per open:
-    /// the writer keeps them current after).
-    func completeIfNeeded(_ pool: DatabasePool) throws {
+    /// the writer keeps them current after). A reader (`forWriter` false) leaves out the
+    /// runs a merge is filling: only the writer sees their later rows.
+    func completeIfNeeded(_ pool: DatabasePool, forWriter: Bool = true) throws {
         guard !complete.withLock({ $0 }) else { return }
         let runs = try pool.read { db in try KeyRuns.runs(db) }
         let have = snapshot()
-        for run in runs where have[run.id] == nil {
+        let targets = Set(runs.compactMap(\.into))
+        for run in runs where have[run.id] == nil && (forWriter || !targets.contains(run.id)) {
             // A merge's target will hold what its sources still do.
             let capacity = run.ids + runs.filter { $0.into == run.id }.reduce(0) { $0 + $1.ids }
             set(run.id, try pool.read { db in try IDKeyFilter.build(db, run: run.id, capacity: capacity) })

@@ -36,6 +36,8 @@ extension Archive {
             }
         }
         let archive: Archive? = try? Archive.open(directory, mode: .readOnly)
+        // Every event in the segments is looked up: with the runs' id filters, about one seek each.
+        try? archive?.prepareForLookups()
         if archive == nil { problem(directory.indexFile, nil, "the index cannot be opened; `brotr reindex` rebuilds it") }
         // Frames at or past the watermark are not indexed yet (a writer is running, or one
         // was killed); the next open indexes them. Their events are not missing.

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 public import Nostr
 
 extension Archive {
@@ -13,6 +14,14 @@ extension Archive {
         }
         guard let location else { return nil }
         return try read(location)
+    }
+
+    /// Builds the id filters of the key runs that have none, so that each id looked up
+    /// costs about one seek however many runs the archive has (a scan of the id keys, about
+    /// a second for 5M events). For a process that looks up many ids: a server, a check.
+    /// A writer's own readers need not: its first write builds them.
+    public func prepareForLookups() throws {
+        try Archive.wrap { try filters.completeIfNeeded(pool, forWriter: writer != nil) }
     }
 
     /// Where the event of index row `row` lives.
@@ -107,11 +116,16 @@ extension Archive {
         let runs = Dictionary(grouping: try KeyRuns.runs(db), by: { $0.into ?? $0.id }).values
             .map { (ids: $0.map(\.id), newestAt: $0.map(\.newestAt).max() ?? 0) }
             .sorted { ($0.newestAt, $0.ids.max() ?? 0) > ($1.newestAt, $1.ids.max() ?? 0) }
-        // Candidates found and not read yet, oldest first (read from the end).
-        var pending: [EventLocation] = []
+        // Candidates found and not read yet (their rows and times: where each lives is looked
+        // up only for those read), oldest first (read from the end).
+        var pending: [(row: Int64, createdAt: Int64)] = []
         visit: for (i, run) in runs.enumerated() {
-            let (sql, arguments) = EventQuery.select(filter, order: nil, runs: run.ids)
-            pending += try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map(EventLocation.init)
+            let (sql, arguments) = EventQuery.select(filter, order: nil, columns: "e.rowid, e.created_at", runs: run.ids)
+            let statement = try db.cachedStatement(sql: sql)
+            try statement.setArguments(arguments)
+            let handle = statement.sqliteStatement
+            defer { sqlite3_reset(handle) }
+            try KeyRuns.step(handle) { pending.append((sqlite3_column_int64(handle, 0), sqlite3_column_int64(handle, 1))) }
             pending.sort { $0.createdAt < $1.createdAt }
             // Runs still to visit hold nothing newer than this.
             let bound = i + 1 < runs.count ? runs[i + 1].newestAt : Int64.min
@@ -119,7 +133,8 @@ extension Archive {
                 // Past the limit, keep only events tied with the last kept one.
                 if matched.count >= limit, let last = matched.last, top.createdAt < last.createdAt { break visit }
                 pending.removeLast()
-                let event = try read(top)
+                guard let location = try Self.location(db, row: top.row) else { continue }
+                let event = try read(location)
                 if filter.matches(event) { matched.append(event) }
             }
             if matched.count >= limit { break }
