@@ -148,6 +148,55 @@ import Testing
         }
     }
 
+    /// A merge many writes long never holds up a small one: with a merge of level-1 runs under
+    /// way, eight new level-0 runs are merged first, then the large merge goes on where it
+    /// stopped. Every row ends in the merged run once, in key order.
+    @Test func aSmallMergeGoesBeforeALargeOneUnderWay() async throws {
+        let tmp = try TempDirectory()
+        defer { tmp.remove() }
+        try await withArchive(tmp.data) { archive in
+            let pool = archive.pool
+            // Made-up keys: merging moves rows and never reads the events they name.
+            func addRuns(level: Int, rowsEach: Int, seed: UInt64) throws -> [TagRow] {
+                var rng = SplitMix64(seed: seed)
+                var all: [TagRow] = []
+                try pool.write { db in
+                    for _ in 0..<KeyRuns.fanout {
+                        let run = try KeyRuns.newRun(db, level: level, newestAt: 0)
+                        let rows = Set((0..<rowsEach).map { _ in TagRow(letter: 0x70, value: Int64(bitPattern: rng.next()), event: Int64(rng.next() % 1000)) })
+                        for row in rows {
+                            try db.execute(sql: "INSERT INTO event_key (run, key, event) VALUES (?, ?, ?)", arguments: [run, row.key, row.event])
+                        }
+                        try db.execute(sql: "UPDATE key_run SET rows = ? WHERE id = ?", arguments: [rows.count, run])
+                        all += rows
+                    }
+                }
+                return all
+            }
+            let large = try addRuns(level: 1, rowsEach: 60, seed: 1)
+            var big = try #require(try KeyMerge.next(pool, filters: nil))  // the level-1 runs
+            #expect(try big.step(pool, rows: 100, filters: nil) == 100)
+            let small = try addRuns(level: 0, rowsEach: 5, seed: 2)
+            var first = try #require(try KeyMerge.next(pool, filters: nil))
+            #expect(first.target != big.target && Set(first.sources).isDisjoint(with: big.sources))
+            _ = try first.step(pool, rows: 1000, filters: nil)
+            #expect(first.done)
+            var resumed = try #require(try KeyMerge.next(pool, filters: nil))
+            #expect(resumed.target == big.target && resumed.sources == big.sources)
+            while !resumed.done { _ = try resumed.step(pool, rows: 64, filters: nil) }
+            #expect(try KeyMerge.next(pool, filters: nil) == nil)
+            let runs = try await pool.read { db in try KeyRuns.runs(db) }
+            #expect(runs.map(\.id) == [first.target, big.target].sorted() && runs.allSatisfy { $0.into == nil })
+            for (target, rows) in [(big.target, large), (first.target, small)] {
+                let held = try await pool.read { db in
+                    try Row.fetchAll(db, sql: "SELECT key, event FROM event_key WHERE run = ? ORDER BY key, event", arguments: [target]).map { TagRow(key: $0[0], event: $0[1]) }
+                }
+                #expect(held == rows.sorted())
+                #expect(runs.first { $0.id == target }?.rows == rows.count)
+            }
+        }
+    }
+
     /// `brotr check` finds keys missing from the runs, a run whose entry disagrees with its
     /// rows, and totals that disagree with the tables.
     @Test func checkReportsKeysAndTotalsThatDisagree() async throws {

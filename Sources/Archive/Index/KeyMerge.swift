@@ -26,12 +26,17 @@ struct KeyMerge {
         return moved
     }
 
-    /// The merge to work on: the lowest-level one under way, else a new one of the lowest
-    /// level holding `fanout` runs that no merge involves; nil when there is none.
+    /// The merge to work on: of the merges under way and the new ones that levels holding
+    /// `fanout` runs no merge involves could start, the one making the lowest level (under
+    /// way first). So a large merge, many writes long, never holds up the small ones that
+    /// keep the number of runs low; nil when there is nothing to merge.
     static func next(_ pool: DatabasePool, filters: RunFilters?) throws -> KeyMerge? {
         let runs = try pool.read { db in try KeyRuns.runs(db) }
         let targets = Set(runs.compactMap(\.into))
-        if let target = runs.filter({ targets.contains($0.id) }).min(by: { ($0.level, $0.id) < ($1.level, $1.id) }) {
+        let free = runs.filter { $0.into == nil && !targets.contains($0.id) }
+        let full = Dictionary(grouping: free, by: \.level).filter { $0.value.count >= KeyRuns.fanout }.min { $0.key < $1.key }
+        let underWay = runs.filter { targets.contains($0.id) }.min { ($0.level, $0.id) < ($1.level, $1.id) }
+        if let target = underWay, full.map({ target.level <= $0.key + 1 }) ?? true {
             let sources = runs.filter { $0.into == target.id }
             var filter = filters?.snapshot()[target.id]
             if filters != nil, filter == nil {
@@ -39,9 +44,7 @@ struct KeyMerge {
             }
             return KeyMerge(target: target.id, sources: sources.map(\.id), readers: sources.map { RunReader(run: $0.id) }, filter: filter)
         }
-        let free = runs.filter { $0.into == nil && !targets.contains($0.id) }
-        let levels = Dictionary(grouping: free, by: \.level)
-        guard let full = levels.sorted(by: { $0.key < $1.key }).first(where: { $0.value.count >= KeyRuns.fanout }) else { return nil }
+        guard let full else { return nil }
         let sources = Array(full.value.sorted { $0.id < $1.id }.prefix(KeyRuns.fanout))
         let rows = sources.reduce(0) { $0 + $1.rows }
         let level = max((sources.map(\.level).max() ?? 0) + 1, KeyRuns.level(rows: rows))

@@ -267,10 +267,8 @@ enum EventQuery {
         filter.ids != nil || filter.authors != nil || filter.tags.keys.contains { TagKey.letter($0) != nil }
     }
 
-    /// The SQL selecting `filter`'s candidates. Keys are looked up in every run, or in
-    /// `runs` alone.
     /// For each author or tag condition of `filter`, a statement counting its keys' rows in
-    /// the ready runs, up to `cap`: how heavy the condition is, at the cost of `cap` rows.
+    /// the runs, up to `cap`: how heavy the condition is, at the cost of `cap` rows.
     static func keyCounts(_ filter: Filter, cap: Int) -> [(String, StatementArguments)] {
         func placeholders(_ n: Int) -> String { Array(repeating: "?", count: n).joined(separator: ",") }
         let head = "SELECT COUNT(*) FROM (SELECT 1 FROM event_key WHERE run IN (\(KeyRuns.allRuns)) AND key IN "
@@ -288,6 +286,8 @@ enum EventQuery {
         return counts
     }
 
+    /// The SQL selecting `filter`'s candidates. Keys are looked up in every run, or in
+    /// `runs` alone.
     static func select(_ filter: Filter, order: String?, columns: String? = nil, runs: [Int64]? = nil) -> (String, StatementArguments) {
         var conditions: [String] = []
         var arguments: [(any DatabaseValueConvertible)?] = []
