@@ -123,14 +123,14 @@ enum KeyRuns {
     static func eventRows(_ db: Database, ids: some Collection<EventID>, filters: [Int64: IDKeyFilter]) throws -> [EventID: Int64] {
         var rows: [EventID: Int64] = [:]
         guard !ids.isEmpty else { return rows }
-        let runs = try Int64.fetchAll(db.cachedStatement(sql: allRuns))
+        let runs = try Int64.fetchAll(db.cachedStatement(sql: allRuns)).map { (id: $0, filter: filters[$0]) }
         let handle = try db.cachedStatement(
             sql: "SELECT e.id, e.rowid FROM event_key k JOIN event e ON e.rowid = k.event WHERE k.run = ? AND k.key = ?"
         ).sqliteStatement
         for id in ids {
             let key = IndexKey.id(id)
-            for run in runs where filters[run]?.mayContain(key) ?? true {
-                sqlite3_bind_int64(handle, 1, run)
+            for run in runs where run.filter?.mayContain(key) ?? true {
+                sqlite3_bind_int64(handle, 1, run.id)
                 sqlite3_bind_int64(handle, 2, key)
                 defer { sqlite3_reset(handle) }
                 try step(handle) {
