@@ -9,6 +9,7 @@ import Nostr
 ///
 ///     swift run -c release brotr-bench verify  [--events N] [--rounds R]
 ///     swift run -c release brotr-bench archive [--events N] [--dir PATH] [--rounds R]
+///     swift run -c release brotr-bench check   [--events N] [--dir PATH] [--rounds R]
 ///     swift run -c release brotr-bench growth  [--events N] [--step S] [--sync N] [--dir PATH]
 ///     swift run -c release brotr-bench queries --dir PATH   (the query shapes on a grown archive)
 ///     swift run -c release brotr-bench corpus  [--events N] [--network STREAM] > corpus.jsonl
@@ -24,7 +25,7 @@ enum BrotrBench {
         var args = CommandLine.arguments.dropFirst()
         while let arg = args.popFirst() {
             switch arg {
-            case "verify", "archive", "growth", "queries", "corpus", "relay", "sync", "serve": command = arg
+            case "verify", "archive", "check", "growth", "queries", "corpus", "relay", "sync", "serve": command = arg
             case "--step": step = Int(args.popFirst() ?? "") ?? step
             case "--network": network = Int(args.popFirst() ?? "")
             case "--sync": syncCount = Int(args.popFirst() ?? "") ?? syncCount
@@ -37,7 +38,7 @@ enum BrotrBench {
             case "--rounds": rounds = Int(args.popFirst() ?? "") ?? rounds
             case "--dir": dir = args.popFirst()
             default:
-                print("usage: brotr-bench [verify|archive|growth|queries|corpus|relay|sync|serve] [--events N] [--rounds R] [--step S] [--sync N] [--dir PATH] [--port P] [--page-size P] [--relays N] [--minutes M] [--restart-every S] [--network STREAM]")
+                print("usage: brotr-bench [verify|archive|check|growth|queries|corpus|relay|sync|serve] [--events N] [--rounds R] [--step S] [--sync N] [--dir PATH] [--port P] [--page-size P] [--relays N] [--minutes M] [--restart-every S] [--network STREAM]")
                 exit(64)
             }
         }
@@ -99,6 +100,13 @@ enum BrotrBench {
         case "growth":
             do {
                 try await GrowthBenchmark(count: max(events ?? 5_000_000, 1000), step: max(step, 1000), syncCount: max(syncCount, 0), directory: dir).run()
+            } catch {
+                print("error: \(error)")
+                exit(1)
+            }
+        case "check":
+            do {
+                try await CheckBenchmark(count: max(events ?? 100_000, 1000), directory: dir, rounds: max(1, rounds)).run()
             } catch {
                 print("error: \(error)")
                 exit(1)
