@@ -38,9 +38,6 @@ let package = Package(
         .systemLibrary(
             name: "CLZ4", pkgConfig: "liblz4",
             providers: [.apt(["liblz4-dev"]), .brew(["lz4"])]),
-        .systemLibrary(
-            name: "CMaxMindDB", pkgConfig: "libmaxminddb",
-            providers: [.apt(["libmaxminddb-dev"]), .brew(["libmaxminddb"])]),
 
         // Layer 1: the pure protocol model. No I/O.
         .target(
@@ -65,7 +62,7 @@ let package = Package(
         .target(
             name: "Transport",
             dependencies: [
-                "Nostr", "CMaxMindDB",
+                "Nostr",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -73,7 +70,6 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOSOCKS", package: "swift-nio-extras"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings),
         .target(name: "Probes", dependencies: ["Nostr", "Transport"], swiftSettings: strictSettings),
@@ -91,7 +87,7 @@ let package = Package(
         .executableTarget(
             name: "brotr",
             dependencies: [
-                "Nostr", "Archive", "Transport", "Probes", "Services",
+                "Nostr", "Archive", "Transport", "Services",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
@@ -136,7 +132,10 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(
             name: "ArchiveTests",
-            dependencies: ["Archive", "Nostr", "BrotrTestSupport", "BrotrTestTraits", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "Archive", "Nostr", "BrotrTestSupport", "BrotrTestTraits", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strictSettings),
         .testTarget(
             name: "TransportTests",
@@ -144,6 +143,9 @@ let package = Package(
                 "Transport", "Nostr", "BrotrTestSupport", "BrotrTestTraits",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "ProbesTests", dependencies: ["Probes", "Transport", "Nostr", "BrotrTestSupport"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "ServicesTests",

@@ -2,6 +2,7 @@ public import Archive
 import Foundation
 public import Logging
 import Nostr
+import Probes
 import Transport
 
 /// Checks candidate relays and promotes the ones that speak Nostr (BigBrotr's Validator).
@@ -60,20 +61,21 @@ public actor Validator: CycleStage {
         await limits.forEach(Array(due), network: { RelayNetwork(rawValue: $0.network) ?? .clearnet }) { candidate in
             // Not a relay URL under the current settings (loopback turned off, say).
             guard let url = try? RelayURL(candidate.url, allowLoopback: admitLoopback) else {
-                return (candidate, nil, RelayCheck.Result(valid: false, reason: "not an admissible relay URL"))
+                return (candidate, nil, ProbeResult<RelayCheck.Answer>.failure("not an admissible relay URL"))
             }
-            return (candidate, url, await RelayCheck.run(url, settings: checkSettings))
-        } collect: { (outcome: (candidate: Candidate, url: RelayURL?, result: RelayCheck.Result)) in
+            let options = checkSettings.connection(for: url)
+            return (candidate, url, await RelayCheck.run(url, options: options, insecureFallback: checkSettings.allowInsecureFallback))
+        } collect: { (outcome: (candidate: Candidate, url: RelayURL?, result: ProbeResult<RelayCheck.Answer>)) in
             let (candidate, url, result) = outcome
             report.checked += 1
-            if result.valid, let url {
+            if let answer = result.value, result.success, let url {
                 promoted.append(url)
                 updates.append(CandidateStore.update(candidate, remove: true, at: now))
-                if result.insecure {
+                if answer.insecure {
                     // Recorded for the Synchronizer, which then connects the same way.
                     updates.append(ServiceStateUpdate(service: Synchronizer.service, key: Synchronizer.insecureKey(url), value: "1", updatedAt: now))
                 }
-                logger.debug("relay valid", metadata: ["relay": "\(candidate.url)", "reason": "\(result.reason)", "insecure": "\(result.insecure)"])
+                logger.debug("relay valid", metadata: ["relay": "\(candidate.url)", "reason": "\(answer.sign)", "insecure": "\(answer.insecure)"])
             } else {
                 var next = candidate
                 next.failures += 1
@@ -81,7 +83,7 @@ public actor Validator: CycleStage {
                 let drop = next.failures >= settings.maxFailures
                 if drop { dropped.insert(candidate.url) }
                 updates.append(CandidateStore.update(next, remove: drop, at: now))
-                logger.debug("relay invalid", metadata: ["relay": "\(candidate.url)", "reason": "\(result.reason)", "failures": "\(next.failures)"])
+                logger.debug("relay invalid", metadata: ["relay": "\(candidate.url)", "reason": "\(result.reason ?? "")", "failures": "\(next.failures)"])
             }
         }
         if !updates.isEmpty {

@@ -21,10 +21,9 @@ public struct ValidatorSettings: Sendable {
 
     public init() {}
 
-    func connection(for relay: RelayURL, insecure: Bool) -> ConnectionOptions {
+    func connection(for relay: RelayURL) -> ConnectionOptions {
         var options = connection
         options.proxy = proxies[relay.network] ?? options.proxy
-        options.allowInsecure = options.allowInsecure || insecure
         return options
     }
 }

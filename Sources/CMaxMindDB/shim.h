@@ -1,2 +1,0 @@
-// libmaxminddb, for GeoLite2 City and ASN lookups.
-#include <maxminddb.h>
