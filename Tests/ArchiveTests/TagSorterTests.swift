@@ -1,3 +1,4 @@
+import BrotrTestSupport
 import Foundation
 import Glibc
 import Testing

@@ -1,3 +1,4 @@
+import BrotrTestSupport
 import Foundation
 import Nostr
 import Testing

@@ -25,9 +25,16 @@ struct SynchronizerTests {
 
     /// A data directory that removes itself.
     final class Workspace {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("brotr-sync-\(UUID().uuidString)").path
+        let tmp: TempDirectory
+        var path: String { tmp.path }
         var directory: DataDirectory { DataDirectory(path: path) }
-        deinit { try? FileManager.default.removeItem(atPath: path) }
+
+        init() {
+            guard let tmp = try? TempDirectory("sync") else { preconditionFailure("cannot create a temporary directory") }
+            self.tmp = tmp
+        }
+
+        deinit { tmp.remove() }
     }
 
     func settings(pageSize: Int = 100, readTimeout: Duration = .seconds(90)) -> SynchronizerSettings {

@@ -66,9 +66,9 @@ struct ThirdPartyRelayTests {
         defer { relay.stop() }
         // A page the size of the cap, and one twice as large (the relay truncates silently).
         for pageSize in [500, 1000] {
-            let path = FileManager.default.temporaryDirectory.appendingPathComponent("brotr-3p-\(UUID().uuidString)").path
-            defer { try? FileManager.default.removeItem(atPath: path) }
-            let directory = DataDirectory(path: path)
+            let tmp = try TempDirectory("3p")
+            defer { tmp.remove() }
+            let directory = DataDirectory(path: tmp.path)
             let label = "\(implementation.rawValue), page \(pageSize)"
 
             do {

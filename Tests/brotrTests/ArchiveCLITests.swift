@@ -17,36 +17,6 @@ struct ArchiveCLITests {
 
     // MARK: Helpers
 
-    /// A fresh temporary directory; remove it with `FileManager.default.removeItem`.
-    static func tempDirectory(_ label: String) throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("brotr-cli-\(label)-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
-
-    static func brotr(_ arguments: [String], stdin: String? = nil) throws -> CLITests.Output {
-        try CLITests.run(arguments, stdin: stdin)
-    }
-
-    /// Runs brotr with standard output going to `stdout` (for outputs of hundreds of MB).
-    @discardableResult
-    static func brotr(_ arguments: [String], stdoutTo stdout: URL) throws -> (status: Int32, stderr: String) {
-        _ = FileManager.default.createFile(atPath: stdout.path, contents: nil)
-        let output = try FileHandle(forWritingTo: stdout)
-        defer { try? output.close() }
-        let process = Process()
-        process.executableURL = CLITests.binary
-        process.arguments = arguments
-        let err = Pipe()
-        process.standardOutput = output
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stderr, as: UTF8.self))
-    }
-
     /// Writes JSON lines, each followed by a newline.
     static func writeLines(_ lines: some Collection<[UInt8]>, to url: URL) throws {
         _ = FileManager.default.createFile(atPath: url.path, contents: nil)
@@ -97,7 +67,7 @@ struct ArchiveCLITests {
     static func exportedIDs(_ directory: URL, scratch: URL) throws -> [String] {
         let file = scratch.appendingPathComponent("export-\(UUID().uuidString).jsonl")
         defer { try? FileManager.default.removeItem(at: file) }
-        let result = try brotr(["export", "--data", directory.path], stdoutTo: file)
+        let result = try BrotrCLI.run(["export", "--data", directory.path], stdoutTo: file)
         #expect(result.status == 0, "export: \(result.stderr)")
         let data = try Data(contentsOf: file)
         return lineRanges(data).map { range in id(ofLine: data[range]) ?? "?" }
@@ -121,9 +91,6 @@ struct ArchiveCLITests {
         let count: Int
         let id: String
     }
-
-    /// A running brotr whose standard output is read as it comes.
-    typealias Child = ChildProcess
 
     /// Small, quick events, distinct per seed.
     static func events(_ count: Int, seed: UInt64) -> [Event] {
@@ -154,8 +121,9 @@ struct ArchiveCLITests {
     // MARK: 1. Reindex equivalence
 
     @Test func reindexFromSegmentsAloneAnswersTheSame() throws {
-        let root = try Self.tempDirectory("reindex")
-        defer { try? FileManager.default.removeItem(at: root) }
+        let tmp = try TempDirectory("cli-reindex")
+        defer { tmp.remove() }
+        let root = tmp.url
         let data = root.appendingPathComponent("data")
         let lines = CLICorpus.lines(Self.reindexCount)
         let n = lines.count
@@ -166,7 +134,7 @@ struct ArchiveCLITests {
         for (x, (from, to)) in parts.enumerated() {
             let file = root.appendingPathComponent("part\(x).jsonl")
             try Self.writeLines(lines[from..<to], to: file)
-            let result = try Self.brotr([
+            let result = try BrotrCLI.run([
                 "import", "--data", data.path, "--relay", "ws://127.0.0.1:1700\(x)", "--allow-loopback", file.path,
             ])
             #expect(result.status == 0, "import part \(x): \(result.stderr)")
@@ -179,7 +147,7 @@ struct ArchiveCLITests {
         }
 
         func stats() throws -> [String: Int64] {
-            let result = try Self.brotr(["stats", "--data", data.path, "--json"])
+            let result = try BrotrCLI.run(["stats", "--data", data.path, "--json"])
             #expect(result.status == 0, "stats: \(result.stderr)")
             return try Self.statsJSON(result.stdout)
         }
@@ -188,13 +156,13 @@ struct ArchiveCLITests {
         #expect(before["relays"] == 3)
         #expect(before["observations"] == Int64(observations))
         let exportBefore = root.appendingPathComponent("before.jsonl")
-        #expect(try Self.brotr(["export", "--data", data.path], stdoutTo: exportBefore).status == 0)
+        #expect(try BrotrCLI.run(["export", "--data", data.path], stdoutTo: exportBefore).status == 0)
 
         // Only the segments remain.
         for suffix in ["", "-wal", "-shm"] {
             try? FileManager.default.removeItem(atPath: data.appendingPathComponent("index.sqlite" + suffix).path)
         }
-        let reindex = try Self.brotr(["reindex", "--data", data.path])
+        let reindex = try BrotrCLI.run(["reindex", "--data", data.path])
         #expect(reindex.status == 0, "reindex: \(reindex.stderr)")
         #expect(reindex.stdout.contains("reindexed \(n) events"), "\(reindex.stdout)")
 
@@ -208,7 +176,7 @@ struct ArchiveCLITests {
         #expect(Set(after.keys) == Set(before.keys))
 
         let exportAfter = root.appendingPathComponent("after.jsonl")
-        #expect(try Self.brotr(["export", "--data", data.path], stdoutTo: exportAfter).status == 0)
+        #expect(try BrotrCLI.run(["export", "--data", data.path], stdoutTo: exportAfter).status == 0)
         let a = try Data(contentsOf: exportBefore), b = try Data(contentsOf: exportAfter)
         #expect(a.count == b.count)
         #expect(a == b, "export differs after reindex")
@@ -223,8 +191,9 @@ struct ArchiveCLITests {
     // MARK: 2. Crash safety
 
     @Test func killedImportsLoseNoAcknowledgedEvent() throws {
-        let root = try Self.tempDirectory("crash")
-        defer { try? FileManager.default.removeItem(at: root) }
+        let tmp = try TempDirectory("cli-crash")
+        defer { tmp.remove() }
+        let root = tmp.url
         let data = root.appendingPathComponent("data")
         let lines = CLICorpus.lines(20_000)
         let file = root.appendingPathComponent("events.jsonl")
@@ -235,7 +204,7 @@ struct ArchiveCLITests {
 
         // Create the archive first: a kill that lands before the child has created the
         // directory (a loaded machine, an early kill) would leave nothing to check.
-        #expect(try Self.brotr(["import", "--data", data.path, "/dev/null"]).status == 0)
+        #expect(try BrotrCLI.run(["import", "--data", data.path, "/dev/null"]).status == 0)
 
         var rng = SplitMix64(seed: 4242)
         var durable = Set<String>()  // every event of every acknowledged batch
@@ -257,7 +226,7 @@ struct ArchiveCLITests {
             for (i, id) in runIDs.enumerated() { position[id] = i }
 
             let delay = 20 + Int(rng.next() % 381)
-            let child = try Child(
+            let child = try BrotrCLI.start(
                 ["import", "--data", data.path, "--batch-size", "200", runFile.path],
                 stderrFile: root.appendingPathComponent("stderr-\(iteration).log"))
             child.read(forUpTo: delay)
@@ -276,7 +245,7 @@ struct ArchiveCLITests {
             }
             #expect(status == 0 || child.process.terminationReason == .uncaughtSignal, "iteration \(iteration): status \(status): \(child.stderr)")
 
-            let check = try Self.brotr(["check", "--data", data.path])
+            let check = try BrotrCLI.run(["check", "--data", data.path])
             #expect(check.status == 0, "iteration \(iteration), killed after \(delay) ms: check failed:\n\(check.stdout)\(check.stderr)")
             let exported = try Self.exportedIDs(data, scratch: root)
             let exportedSet = Set(exported)
@@ -288,25 +257,26 @@ struct ArchiveCLITests {
         // Some runs lived long enough to acknowledge batches.
         #expect(acksSeen > 0, "no run lived long enough to acknowledge a batch")
 
-        let final = try Self.brotr(["import", "--data", data.path, "--batch-size", "200", file.path])
+        let final = try BrotrCLI.run(["import", "--data", data.path, "--batch-size", "200", file.path])
         #expect(final.status == 0, "final import: \(final.stderr)")
         let exported = try Self.exportedIDs(data, scratch: root)
         #expect(exported.count == ids.count)
         #expect(Set(exported) == known)
-        let check = try Self.brotr(["check", "--data", data.path])
+        let check = try BrotrCLI.run(["check", "--data", data.path])
         #expect(check.status == 0, "\(check.stdout)")
     }
 
     // MARK: 3. Torn tails and truncation
 
     @Test func aTornTailIsCutOnTheNextOpen() throws {
-        let root = try Self.tempDirectory("torn")
-        defer { try? FileManager.default.removeItem(at: root) }
+        let tmp = try TempDirectory("cli-torn")
+        defer { tmp.remove() }
+        let root = tmp.url
         let data = root.appendingPathComponent("data")
         let events = Self.events(301, seed: 303)
         let file = root.appendingPathComponent("events.jsonl")
         try Self.writeLines(events.prefix(300).map(\.jsonBytes), to: file)
-        let first = try Self.brotr(["import", "--data", data.path, "--batch-size", "50", file.path])
+        let first = try BrotrCLI.run(["import", "--data", data.path, "--batch-size", "50", file.path])
         #expect(first.status == 0, "\(first.stderr)")
         let segment = try Self.lastSegment(data)
         let size = try Self.fileSize(segment)
@@ -319,23 +289,24 @@ struct ArchiveCLITests {
 
         let one = root.appendingPathComponent("one.jsonl")
         try Self.writeLines([events[300].jsonBytes], to: one)
-        let next = try Self.brotr(["import", "--data", data.path, one.path])
+        let next = try BrotrCLI.run(["import", "--data", data.path, one.path])
         #expect(next.status == 0, "\(next.stderr)")
         #expect(next.stderr.contains("torn tail"), "the log says what was dropped: \(next.stderr)")
         #expect(try Self.fileSize(segment) > size)
-        let check = try Self.brotr(["check", "--data", data.path])
+        let check = try BrotrCLI.run(["check", "--data", data.path])
         #expect(check.status == 0, "\(check.stdout)")
         #expect(try Self.exportedIDs(data, scratch: root) == events.map(\.id.hex))
     }
 
     @Test func aTruncatedActiveSegmentNeedsReindexThenRecovers() throws {
-        let root = try Self.tempDirectory("truncated")
-        defer { try? FileManager.default.removeItem(at: root) }
+        let tmp = try TempDirectory("cli-truncated")
+        defer { tmp.remove() }
+        let root = tmp.url
         let data = root.appendingPathComponent("data")
         let events = Self.events(301, seed: 304)
         let file = root.appendingPathComponent("events.jsonl")
         try Self.writeLines(events.prefix(300).map(\.jsonBytes), to: file)
-        #expect(try Self.brotr(["import", "--data", data.path, "--batch-size", "50", file.path]).status == 0)
+        #expect(try BrotrCLI.run(["import", "--data", data.path, "--batch-size", "50", file.path]).status == 0)
         // Cut 10 bytes off acknowledged, indexed data: the index now leads the segment.
         let segment = try Self.lastSegment(data)
         let size = try Self.fileSize(segment)
@@ -343,20 +314,20 @@ struct ArchiveCLITests {
 
         let one = root.appendingPathComponent("one.jsonl")
         try Self.writeLines([events[300].jsonBytes], to: one)
-        let refused = try Self.brotr(["import", "--data", data.path, one.path])
+        let refused = try BrotrCLI.run(["import", "--data", data.path, one.path])
         #expect(refused.status != 0)
         #expect(refused.stderr.contains(segment), "the error names the segment: \(refused.stderr)")
         #expect(refused.stderr.contains("reindex"), "the error says what to do: \(refused.stderr)")
-        let damaged = try Self.brotr(["check", "--data", data.path])
+        let damaged = try BrotrCLI.run(["check", "--data", data.path])
         #expect(damaged.status != 0, "check sees the cut frame: \(damaged.stdout)")
 
-        let reindex = try Self.brotr(["reindex", "--data", data.path])
+        let reindex = try BrotrCLI.run(["reindex", "--data", data.path])
         #expect(reindex.status == 0, "\(reindex.stderr)")
         #expect(reindex.stdout.contains("torn tail"), "\(reindex.stdout)")
-        let next = try Self.brotr(["import", "--data", data.path, one.path])
+        let next = try BrotrCLI.run(["import", "--data", data.path, one.path])
         #expect(next.status == 0, "\(next.stderr)")
         #expect(next.stderr.contains("torn tail"), "\(next.stderr)")
-        let check = try Self.brotr(["check", "--data", data.path])
+        let check = try BrotrCLI.run(["check", "--data", data.path])
         #expect(check.status == 0, "\(check.stdout)")
         // The cut frame's events are gone; everything before it and the new event are there.
         let exported = try Self.exportedIDs(data, scratch: root)
@@ -381,15 +352,16 @@ struct ArchiveCLITests {
     // MARK: 4. Hot copy
 
     @Test func aCopyTakenDuringAnImportIsAConsistentPrefix() throws {
-        let root = try Self.tempDirectory("hotcopy")
-        defer { try? FileManager.default.removeItem(at: root) }
+        let tmp = try TempDirectory("cli-hotcopy")
+        defer { tmp.remove() }
+        let root = tmp.url
         let data = root.appendingPathComponent("data")
         let copy = root.appendingPathComponent("copy")
         let lines = CLICorpus.lines(30_000)
         let file = root.appendingPathComponent("events.jsonl")
         try Self.writeLines(lines, to: file)
 
-        let child = try Child(["import", "--data", data.path, file.path], stderrFile: root.appendingPathComponent("import.log"))
+        let child = try BrotrCLI.start(["import", "--data", data.path, file.path], stderrFile: root.appendingPathComponent("import.log"))
         defer {
             child.kill()
             child.finish()
@@ -414,24 +386,24 @@ struct ArchiveCLITests {
         // Open the copy once for recovery. If cp caught the index ahead of the segment
         // (index copied after the segment, with a batch committed in between), the open
         // refuses and says to reindex; a backup then needs exactly that.
-        var recovered = try Self.brotr(["import", "--data", copy.path, "-"], stdin: "")
+        var recovered = try BrotrCLI.run(["import", "--data", copy.path, "-"], stdin: "")
         if recovered.status != 0 {
             #expect(recovered.stderr.contains("reindex") || recovered.stderr.contains("SQLite"), "\(recovered.stderr)")
             for suffix in ["", "-wal", "-shm"] {
                 try? FileManager.default.removeItem(atPath: copy.appendingPathComponent("index.sqlite" + suffix).path)
             }
-            let reindex = try Self.brotr(["reindex", "--data", copy.path])
+            let reindex = try BrotrCLI.run(["reindex", "--data", copy.path])
             #expect(reindex.status == 0, "\(reindex.stderr)")
-            recovered = try Self.brotr(["import", "--data", copy.path, "-"], stdin: "")
+            recovered = try BrotrCLI.run(["import", "--data", copy.path, "-"], stdin: "")
         }
         #expect(recovered.status == 0, "\(recovered.stderr)")
         #expect(recovered.stdout.contains("accepted 0, duplicate 0, rejected 0"), "\(recovered.stdout)")
-        let check = try Self.brotr(["check", "--data", copy.path])
+        let check = try BrotrCLI.run(["check", "--data", copy.path])
         #expect(check.status == 0, "\(check.stdout)")
 
         let full = root.appendingPathComponent("full.jsonl"), partial = root.appendingPathComponent("partial.jsonl")
-        #expect(try Self.brotr(["export", "--data", data.path], stdoutTo: full).status == 0)
-        #expect(try Self.brotr(["export", "--data", copy.path], stdoutTo: partial).status == 0)
+        #expect(try BrotrCLI.run(["export", "--data", data.path], stdoutTo: full).status == 0)
+        #expect(try BrotrCLI.run(["export", "--data", copy.path], stdoutTo: partial).status == 0)
         let fullData = try Data(contentsOf: full), partialData = try Data(contentsOf: partial)
         #expect(Self.lineRanges(fullData).count == lines.count)
         let copied = Self.lineRanges(partialData).count
@@ -441,10 +413,10 @@ struct ArchiveCLITests {
         #expect(fullData.prefix(partialData.count) == partialData, "the copy's export is not a prefix of the original's")
 
         // Reindexing the copy changes nothing it answers.
-        let reindex = try Self.brotr(["reindex", "--data", copy.path])
+        let reindex = try BrotrCLI.run(["reindex", "--data", copy.path])
         #expect(reindex.status == 0, "\(reindex.stderr)")
         let again = root.appendingPathComponent("again.jsonl")
-        #expect(try Self.brotr(["export", "--data", copy.path], stdoutTo: again).status == 0)
+        #expect(try BrotrCLI.run(["export", "--data", copy.path], stdoutTo: again).status == 0)
         #expect(try Data(contentsOf: again) == partialData)
     }
 
@@ -452,13 +424,14 @@ struct ArchiveCLITests {
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/lz4"), "needs /usr/bin/lz4"))
     func segmentsPassLZ4sOwnTest() throws {
-        let root = try Self.tempDirectory("lz4")
-        defer { try? FileManager.default.removeItem(at: root) }
+        let tmp = try TempDirectory("cli-lz4")
+        defer { tmp.remove() }
+        let root = tmp.url
         let data = root.appendingPathComponent("data")
         let events = Self.events(400, seed: 505)
         let file = root.appendingPathComponent("events.jsonl")
         try Self.writeLines(events.map(\.jsonBytes), to: file)
-        let imported = try Self.brotr(["import", "--data", data.path, "--relay", "ws://127.0.0.1:17005", "--allow-loopback", "--batch-size", "100", file.path])
+        let imported = try BrotrCLI.run(["import", "--data", data.path, "--relay", "ws://127.0.0.1:17005", "--allow-loopback", "--batch-size", "100", file.path])
         #expect(imported.status == 0, "\(imported.stderr)")
         let folder = data.appendingPathComponent("segments")
         let segments = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".seg") }.sorted()
@@ -514,8 +487,9 @@ struct ArchiveCLITests {
     // MARK: 6. Rejections
 
     @Test func importReportsRejectionsWithReasonsAndLineNumbers() throws {
-        let root = try Self.tempDirectory("reject")
-        defer { try? FileManager.default.removeItem(at: root) }
+        let tmp = try TempDirectory("cli-reject")
+        defer { tmp.remove() }
+        let root = tmp.url
         let data = root.appendingPathComponent("data")
         let key = try SecretKey(hex: "00000000000000000000000000000000000000000000000000000000000000a7")
         let valid = try (1...3).map { try Event.sign(kind: 1, content: "valid \($0)", createdAt: 1_700_000_000 + Int64($0), with: key) }
@@ -535,7 +509,7 @@ struct ArchiveCLITests {
         let file = root.appendingPathComponent("mixed.jsonl")
         try text.write(to: file, atomically: true, encoding: .utf8)
 
-        let result = try Self.brotr(["import", "--data", data.path, file.path])
+        let result = try BrotrCLI.run(["import", "--data", data.path, file.path])
         #expect(result.status == 0, "\(result.stderr)")
         let out = result.stdout
         #expect(out.contains("accepted 3, duplicate 0, rejected 3"), "\(out)")
@@ -552,23 +526,24 @@ struct ArchiveCLITests {
 
         #expect(try Self.exportedIDs(data, scratch: root) == valid.map(\.id.hex))
         // Again: all duplicates, the same rejections.
-        let again = try Self.brotr(["import", "--data", data.path, file.path])
+        let again = try BrotrCLI.run(["import", "--data", data.path, file.path])
         #expect(again.stdout.contains("accepted 0, duplicate 3, rejected 3"), "\(again.stdout)")
     }
 
     // MARK: 7. One writer
 
     @Test func aSecondWriterIsRefusedWhileReadersWork() throws {
-        let root = try Self.tempDirectory("lock")
-        defer { try? FileManager.default.removeItem(at: root) }
+        let tmp = try TempDirectory("cli-lock")
+        defer { tmp.remove() }
+        let root = tmp.url
         let data = root.appendingPathComponent("data")
         let events = Self.events(12, seed: 707)
         let seedFile = root.appendingPathComponent("seed.jsonl")
         try Self.writeLines(events.prefix(5).map(\.jsonBytes), to: seedFile)
-        #expect(try Self.brotr(["import", "--data", data.path, seedFile.path]).status == 0)
+        #expect(try BrotrCLI.run(["import", "--data", data.path, seedFile.path]).status == 0)
 
         // The first writer reads standard input, which stays open.
-        let child = try Child(["import", "--data", data.path, "-"], stderrFile: root.appendingPathComponent("writer.log"), keepStdinOpen: true)
+        let child = try BrotrCLI.start(["import", "--data", data.path, "-"], stderrFile: root.appendingPathComponent("writer.log"), keepStdinOpen: true)
         defer {
             child.kill()
             child.finish()
@@ -581,19 +556,19 @@ struct ArchiveCLITests {
 
         let other = root.appendingPathComponent("other.jsonl")
         try Self.writeLines(events[5..<7].map(\.jsonBytes), to: other)
-        let refused = try Self.brotr(["import", "--data", data.path, other.path])
+        let refused = try BrotrCLI.run(["import", "--data", data.path, other.path])
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("in use by another brotr process (PID \(child.pid))"), "\(refused.stderr)")
-        let reindex = try Self.brotr(["reindex", "--data", data.path])
+        let reindex = try BrotrCLI.run(["reindex", "--data", data.path])
         #expect(reindex.status != 0)
         #expect(reindex.stderr.contains("PID \(child.pid)"), "\(reindex.stderr)")
 
         // Readers are not in the way.
-        let stats = try Self.brotr(["stats", "--data", data.path, "--json"])
+        let stats = try BrotrCLI.run(["stats", "--data", data.path, "--json"])
         #expect(stats.status == 0, "\(stats.stderr)")
         #expect(try Self.statsJSON(stats.stdout)["events"] == 5, "\(stats.stdout)")
         #expect(try Self.exportedIDs(data, scratch: root) == events.prefix(5).map(\.id.hex))
-        #expect(try Self.brotr(["check", "--data", data.path]).status == 0)
+        #expect(try BrotrCLI.run(["check", "--data", data.path]).status == 0)
 
         // The first writer finishes its input and exits cleanly.
         child.input.fileHandleForWriting.write(Data((events[7..<10].map(\.jsonText).joined(separator: "\n") + "\n").utf8))
@@ -604,7 +579,7 @@ struct ArchiveCLITests {
         #expect(child.completeLines.contains { $0.hasPrefix("accepted 3, duplicate 0, rejected 0") }, "\(child.completeLines)")
 
         // Now the second writer gets in.
-        let later = try Self.brotr(["import", "--data", data.path, other.path])
+        let later = try BrotrCLI.run(["import", "--data", data.path, other.path])
         #expect(later.status == 0, "\(later.stderr)")
         #expect(try Self.exportedIDs(data, scratch: root) == (Array(events.prefix(5)) + events[7..<10] + events[5..<7]).map(\.id.hex))
     }
@@ -637,10 +612,6 @@ enum CLICorpus {
 }
 
 extension ChildProcess {
-    convenience init(_ arguments: [String], stderrFile: URL, keepStdinOpen: Bool = false) throws {
-        try self.init(CLITests.binary, arguments, stderrFile: stderrFile, keepStdinOpen: keepStdinOpen)
-    }
-
     /// The `ack <n> <id>` lines printed so far.
     var acks: [ArchiveCLITests.Ack] {
         completeLines.compactMap { line in

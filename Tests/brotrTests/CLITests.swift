@@ -1,42 +1,12 @@
+import BrotrTestSupport
 import Foundation
 import Nostr
 import Testing
 
 /// Runs the built `brotr` binary as a user would and checks what it prints.
 struct CLITests {
-    struct Output {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-    }
-
-    /// The `brotr` executable built next to the test bundle.
-    static let binary: URL = {
-        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        return exe.deletingLastPathComponent().appendingPathComponent("brotr")
-    }()
-
-    static func run(_ arguments: [String], stdin: String? = nil) throws -> Output {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Output(
-            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-            stderr: String(decoding: stderr, as: UTF8.self))
-    }
-
     @Test func helpListsEveryCommandWithAPurpose() throws {
-        let result = try Self.run(["--help"])
+        let result = try BrotrCLI.run(["--help"])
         #expect(result.status == 0)
         for command in ["serve", "run", "reindex", "check", "stats", "import", "export", "relays", "backup", "keygen"] {
             let line = result.stdout.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix(command + " ") }
@@ -46,7 +16,7 @@ struct CLITests {
 
     @Test func normalizePrintsOneLinePerInputInOrder() throws {
         let inputs = ["WSS://Relay.Damus.IO/", "http://relay.example.com", "wss://10.1.2.3", "wss://nos.lol:443/a/../b?q#f", "ws://münchen.de"]
-        let result = try Self.run(["relays", "normalize"] + inputs)
+        let result = try BrotrCLI.run(["relays", "normalize"] + inputs)
         #expect(result.status == 0)
         let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
         #expect(lines.count == inputs.count)
@@ -60,7 +30,7 @@ struct CLITests {
     }
 
     @Test func normalizeReadsStandardInput() throws {
-        let result = try Self.run(["relays", "normalize"], stdin: "wss://a.example.com\n\nws://127.0.0.1:7777\nwss://x\twith tab\n")
+        let result = try BrotrCLI.run(["relays", "normalize"], stdin: "wss://a.example.com\n\nws://127.0.0.1:7777\nwss://x\twith tab\n")
         #expect(result.status == 0)
         let lines = result.stdout.split(separator: "\n").map(String.init)
         #expect(lines.count == 3)
@@ -71,7 +41,7 @@ struct CLITests {
     }
 
     @Test func allowLoopbackAdmitsLoopbackOnly() throws {
-        let result = try Self.run(["relays", "normalize", "--allow-loopback", "ws://127.0.0.1:7777", "ws://[::1]:8080", "ws://localhost", "ws://192.168.1.1"])
+        let result = try BrotrCLI.run(["relays", "normalize", "--allow-loopback", "ws://127.0.0.1:7777", "ws://[::1]:8080", "ws://localhost", "ws://192.168.1.1"])
         let lines = result.stdout.split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
         #expect(lines.count == 4)
         #expect(lines[0][1...3] == ["ok", "ws://127.0.0.1:7777", "loopback"])
@@ -81,7 +51,7 @@ struct CLITests {
     }
 
     @Test func keygenPrintsAConsistentKeyPair() throws {
-        let result = try Self.run(["keygen"])
+        let result = try BrotrCLI.run(["keygen"])
         #expect(result.status == 0)
         var fields: [String: String] = [:]
         for line in result.stdout.split(separator: "\n") {
@@ -92,7 +62,7 @@ struct CLITests {
         #expect(try SecretKey(nsec: try #require(fields["secret key (nsec)"])) == secret)
         #expect(fields["public key (hex)"] == secret.publicKey.hex)
         #expect(fields["public key (npub)"] == secret.publicKey.npub)
-        let again = try Self.run(["keygen"])
+        let again = try BrotrCLI.run(["keygen"])
         #expect(again.stdout != result.stdout)  // a new key each time
     }
 
@@ -100,26 +70,26 @@ struct CLITests {
         ["run", "monitor", "--once", "--data", "/tmp/brotr-cli-test"], ["run", "refresher", "--data", "/tmp/brotr-cli-test"],
     ])
     func unimplementedCommandsSaySoAndFail(_ arguments: [String]) throws {
-        let result = try Self.run(arguments)
+        let result = try BrotrCLI.run(arguments)
         #expect(result.status == 69, "\(arguments)")
         #expect(result.stderr.contains("not implemented yet"), "\(arguments)")
         #expect(result.stdout.isEmpty)
     }
 
     @Test func aBrokenConfigFileStopsStartupWithTheKeyPath() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("brotr-cfg-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let tmp = try TempDirectory("cfg")
+        defer { tmp.remove() }
+        let dir = tmp.url
         try "network:\n  allow_loopback: maybe\n".write(to: dir.appendingPathComponent("brotr.yaml"), atomically: true, encoding: .utf8)
-        let result = try Self.run(["serve", "--data", dir.path])
+        let result = try BrotrCLI.run(["serve", "--data", dir.path])
         #expect(result.status != 0 && result.status != 69)
         #expect(result.stderr.contains("brotr.yaml:2: network.allow_loopback: expected true or false, got 'maybe'"), "\(result.stderr)")
-        let missing = try Self.run(["serve", "--data", dir.path, "--config", dir.appendingPathComponent("nope.yaml").path])
+        let missing = try BrotrCLI.run(["serve", "--data", dir.path, "--config", dir.appendingPathComponent("nope.yaml").path])
         #expect(missing.stderr.contains("no such file"))
     }
 
     @Test func unknownStageIsAUsageError() throws {
-        let result = try Self.run(["run", "gardener", "--data", "/tmp/x"])
+        let result = try BrotrCLI.run(["run", "gardener", "--data", "/tmp/x"])
         #expect(result.status == 64)
         #expect(result.stderr.contains("unknown stage 'gardener'"))
     }

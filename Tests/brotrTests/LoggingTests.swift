@@ -1,3 +1,4 @@
+import BrotrTestSupport
 import Foundation
 import Logging
 import Nostr
@@ -54,22 +55,22 @@ struct LoggingTests {
     }
 
     @Test func theFormatFlagChoosesTheFormat() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("brotr-log-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let tmp = try TempDirectory("log")
+        defer { tmp.remove() }
+        let dir = tmp.path
         // Every stage and the HTTP server off: serve logs its configuration, finds nothing
         // to run, and exits, without touching the network.
         let off = ["seeder", "finder", "validator", "synchronizer", "http"].map { "\($0):\n  enabled: false\n" }.joined()
         try off.write(toFile: dir + "/brotr.yaml", atomically: true, encoding: .utf8)
-        let json = try CLITests.run(["serve", "--data", dir, "--log-format", "json"])
+        let json = try BrotrCLI.run(["serve", "--data", dir, "--log-format", "json"])
         #expect(json.status == 1 && json.stderr.contains("nothing to run"))
         let first = try #require(json.stderr.split(separator: "\n").first)
         guard case .object(let fields) = try JSONValue(parsing: String(first)) else { Issue.record("not JSON: \(first)"); return }
         #expect(fields["msg"] == .string("configuration loaded"))
         #expect(fields["config"]?.stringValue?.hasSuffix("/brotr.yaml") == true)
-        let text = try CLITests.run(["serve", "--data", dir])
+        let text = try BrotrCLI.run(["serve", "--data", dir])
         #expect(text.stderr.contains("level=info logger=brotr msg=\"configuration loaded\""))
-        let quiet = try CLITests.run(["serve", "--data", dir, "--log-level", "error"])
+        let quiet = try BrotrCLI.run(["serve", "--data", dir, "--log-level", "error"])
         #expect(!quiet.stderr.contains("configuration loaded"))
     }
 }

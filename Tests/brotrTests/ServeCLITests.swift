@@ -62,8 +62,9 @@ struct ServeCLITests {
         let relayA = try await ThirdPartyRelay.start(.nostrSDK, events: eventsA)
         defer { relayA.stop() }
 
-        let root = try ArchiveCLITests.tempDirectory("serve")
-        defer { try? FileManager.default.removeItem(at: root) }
+        let tmp = try TempDirectory("cli-serve")
+        defer { tmp.remove() }
+        let root = tmp.url
         let data = root.appendingPathComponent("data")
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
         let seeds = root.appendingPathComponent("seeds.txt")
@@ -95,7 +96,7 @@ struct ServeCLITests {
             """.utf8
         ).write(to: data.appendingPathComponent("brotr.yaml"))
 
-        let serve = try ChildProcess(["serve", "--data", data.path], stderrFile: root.appendingPathComponent("serve.log"))
+        let serve = try BrotrCLI.start(["serve", "--data", data.path], stderrFile: root.appendingPathComponent("serve.log"))
         defer { serve.kill() }
         let all = Set((eventsA + eventsB + eventsC).map(\.id))
         let relays = Set([relayA.url.url, relayB.url.url, relayC.url.url])
@@ -169,12 +170,13 @@ extension ServeCLITests {
         let (fd, port) = try Self.boundSocket(listening: true)
         defer { close(fd) }
 
-        let root = try ArchiveCLITests.tempDirectory("serve-port")
-        defer { try? FileManager.default.removeItem(at: root) }
+        let tmp = try TempDirectory("cli-serve-port")
+        defer { tmp.remove() }
+        let root = tmp.url
         // Every stage off: only the HTTP server would run, and nothing touches the network.
         let off = ["seeder", "finder", "validator", "synchronizer"].map { "\($0):\n  enabled: false\n" }.joined()
         try (off + "http:\n  listen: 127.0.0.1:\(port)\n").write(to: root.appendingPathComponent("brotr.yaml"), atomically: true, encoding: .utf8)
-        let result = try CLITests.run(["serve", "--data", root.path])
+        let result = try BrotrCLI.run(["serve", "--data", root.path])
         #expect(result.status == 1)
         #expect(result.stderr.contains("cannot listen on 127.0.0.1:\(port) (http.listen): the address is in use"), "\(result.stderr)")
     }

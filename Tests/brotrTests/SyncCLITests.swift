@@ -26,8 +26,9 @@ struct SyncCLITests {
         behavior.misbehavingConnections = 1
         let relay = try await TestRelay(events: events, behavior: behavior)
         defer { Task { await relay.stop() } }
-        let root = try ArchiveCLITests.tempDirectory("sync-kill")
-        defer { try? FileManager.default.removeItem(at: root) }
+        let tmp = try TempDirectory("cli-sync-kill")
+        defer { tmp.remove() }
+        let root = tmp.url
         let data = root.appendingPathComponent("data")
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
         try Data(
@@ -39,12 +40,12 @@ struct SyncCLITests {
               read_timeout: 10m
             """.utf8
         ).write(to: data.appendingPathComponent("brotr.yaml"))
-        let add = try await offThePool { try CLITests.run(["relays", "add", "--data", data.path, "--allow-loopback", relay.url.url]) }
+        let add = try await offThePool { try BrotrCLI.run(["relays", "add", "--data", data.path, "--allow-loopback", relay.url.url]) }
         #expect(add.status == 0, "\(add.stderr)")
         let directory = DataDirectory(path: data.path)
         let command = ["run", "synchronizer", "--once", "--data", data.path, "--allow-loopback"]
 
-        let child = try ChildProcess(command, stderrFile: root.appendingPathComponent("first.log"))
+        let child = try BrotrCLI.start(command, stderrFile: root.appendingPathComponent("first.log"))
         // Acknowledged means committed: what a reader sees before the kill must survive it.
         // The wait is async: the relay runs in this process and needs the threads.
         var acknowledged = Set<EventID>()
@@ -75,13 +76,13 @@ struct SyncCLITests {
         }
 
         // The rerun recovers the archive and completes the relay.
-        let rerun = try await offThePool { try CLITests.run(command) }
+        let rerun = try await offThePool { try BrotrCLI.run(command) }
         #expect(rerun.status == 0, "\(rerun.stdout)\n\(rerun.stderr.suffix(2000))")
         #expect(rerun.stdout.contains("relays synced 1, failed 0"))
         let archive = try Archive.open(directory, mode: .readOnly)
         #expect(try Self.ids(archive) == Set(events.map(\.id)))
         #expect(try archive.stats().observations == events.count)
-        let check = try await offThePool { try CLITests.run(["check", "--data", data.path]) }
+        let check = try await offThePool { try BrotrCLI.run(["check", "--data", data.path]) }
         #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
     }
 }

@@ -6,20 +6,9 @@ import Nostr
 
 @testable import Archive
 
-/// A fresh data directory under the system temporary directory, one per test.
-/// Call ``remove()`` at the end (`defer { tmp.remove() }`).
-struct TempDirectory {
-    let url: URL
-
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("brotr-archive-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    var path: String { url.path }
-    var data: DataDirectory { DataDirectory(path: url.path) }
-
-    func remove() { try? FileManager.default.removeItem(at: url) }
+extension TempDirectory {
+    /// The directory as a data directory.
+    var data: DataDirectory { DataDirectory(path: path) }
 }
 
 /// Deterministic, verified events from the corpus generator.

@@ -1,3 +1,4 @@
+import BrotrTestSupport
 import Dispatch
 public import Foundation
 import Glibc
@@ -40,8 +41,7 @@ public final class ThirdPartyRelay: @unchecked Sendable {
         guard FileManager.default.isExecutableFile(atPath: python.path) else {
             throw SetupError(description: "no testbed Python at \(python.path): run `packaging/install-deps.sh --test` first")
         }
-        let workdir = FileManager.default.temporaryDirectory.appendingPathComponent("brotr-\(implementation.rawValue)-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: workdir, withIntermediateDirectories: true)
+        let workdir = try TempDirectory(implementation.rawValue).url
         let eventsFile = workdir.appendingPathComponent("events.jsonl")
         try Data(events.map { $0.jsonText + "\n" }.joined().utf8).write(to: eventsFile)
         let script = repositoryRoot.appendingPathComponent("tools/testbed/relay.py")
