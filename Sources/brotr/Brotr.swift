@@ -1,4 +1,5 @@
 import ArgumentParser
+import Archive
 
 /// The `brotr` command: a Nostr relay observatory and event archive in one binary.
 @main
@@ -17,8 +18,4 @@ struct Brotr: AsyncParsableCommand {
             ImportCommand.self, ExportCommand.self, RelaysCommand.self, BackupCommand.self, KeygenCommand.self,
         ]
     )
-}
-
-enum BrotrVersion {
-    static let current = "0.1.0"
 }

@@ -117,6 +117,32 @@ struct SchemaTests {
         }
     }
 
+    /// An index a newer brotr wrote (a migration this build does not know) is refused, by a
+    /// read-write and a read-only open alike, with the version that wrote it and what to do,
+    /// and is left as it was. A read-write open of a current index records this version.
+    @Test func anIndexFromANewerBrotrIsRefusedNamingItsVersion() async throws {
+        let tmp = try TempDirectory()
+        defer { tmp.remove() }
+        try await withArchive(tmp.data) { _ in }
+        let queue = try DatabaseQueue(path: tmp.data.indexFile)
+        #expect(try await queue.read { db in try Int32.fetchOne(db, sql: "PRAGMA user_version") } == BrotrVersion.number)
+        // What brotr 9.2.14 would leave behind.
+        try await queue.write { db in
+            try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('999-future')")
+            try db.execute(sql: "PRAGMA user_version = 9002014")
+        }
+        try queue.close()
+        for mode in [Archive.Mode.readWrite, .readOnly] {
+            let error = #expect(throws: ArchiveError.self) { try Archive.open(tmp.data, mode: mode) }
+            #expect(error?.code == .unsupportedVersion)
+            let message = error?.message ?? ""
+            #expect(message.contains("brotr 9.2.14") && message.contains("999-future") && message.contains("brotr reindex"), "\(message)")
+        }
+        let after = try DatabaseQueue(path: tmp.data.indexFile)
+        #expect(try await after.read { db in try Int32.fetchOne(db, sql: "PRAGMA user_version") } == 9_002_014)
+        try after.close()
+    }
+
     /// Schema 003 turns an index at 002 into one ready run holding every event's id key,
     /// author key and tag keys, exactly the keys the writer makes, and totals that match
     /// the tables; lookups by id, author and tag then find the events.

@@ -149,7 +149,8 @@ public final class Archive: Sendable {
     private static func requireCurrentSchema(_ pool: DatabasePool, file: String) throws {
         let applied = try wrap {
             try pool.read { db in
-                try db.tableExists("grdb_migrations") ? Set(try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")) : []
+                try refuseNewerSchema(db, file: file)
+                return try db.tableExists("grdb_migrations") ? Set(try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")) : []
             }
         }
         let missing = IndexSchema.migrations.map(\.name).filter { !applied.contains($0) }
@@ -161,7 +162,12 @@ public final class Archive: Sendable {
         }
     }
 
+    /// Migrates the index to this build's schema and records this build as its writer.
+    /// - Throws: ``ArchiveError`` `unsupportedVersion` when the index holds migrations this
+    ///   build does not know (a newer brotr wrote it): nothing is changed then.
     private static func migrate(_ writer: some DatabaseWriter) throws {
+        let file = writer.path
+        try writer.read { db in try refuseNewerSchema(db, file: file) }
         var migrator = DatabaseMigrator()
         for (name, sql) in IndexSchema.migrations {
             migrator.registerMigration(name) { db in
@@ -171,6 +177,24 @@ public final class Archive: Sendable {
             }
         }
         try migrator.migrate(writer)
+        try writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA user_version = \(BrotrVersion.number)") }
+    }
+
+    /// Throws when the index holds migrations this build does not know, naming the version
+    /// of brotr that last wrote it (`PRAGMA user_version`, which every read-write open sets)
+    /// and what to do.
+    static func refuseNewerSchema(_ db: Database, file: String) throws {
+        guard try db.tableExists("grdb_migrations") else { return }
+        let known = Set(IndexSchema.migrations.map(\.name))
+        let unknown = try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier").filter { !known.contains($0) }
+        guard !unknown.isEmpty else { return }
+        let writer = BrotrVersion.name(try Int32.fetchOne(db, sql: "PRAGMA user_version") ?? 0)
+        throw ArchiveError(
+            .unsupportedVersion,
+            "the index was written by \(writer.map { "brotr " + $0 } ?? "a newer brotr") (schema \(unknown.joined(separator: ", ")), "
+                + "which brotr \(BrotrVersion.current) does not know): run that version or a newer one on this directory, "
+                + "or rebuild the index for this one with `brotr reindex` (the segments hold every event)",
+            file: file)
     }
 
     /// `brotr_id_key(id)`: ``IndexKey/id(_:)`` in SQL, for the migration that first makes

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Archive
 
 /// What a command that is not built yet does: say so on standard error and exit with
 /// status 69 (EX_UNAVAILABLE). It never pretends to have worked.
