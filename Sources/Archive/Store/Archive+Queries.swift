@@ -223,7 +223,7 @@ extension Archive {
     func read(_ location: EventLocation) throws -> Event {
         let path = directory.segmentFile(location.segment)
         let payload = try frames.payload(location.frame) {
-            try SegmentScanner(path: path).frame(at: location.offset, length: location.length)
+            try segmentReaders.frame(segment: location.segment, path: path, at: location.offset, length: location.length)
         }
         let record = try payload.withUnsafeBytes { buffer -> Record in
             guard (0..<buffer.count).contains(location.pos) else {

@@ -19,6 +19,8 @@ public final class Archive: Sendable {
     let pool: DatabasePool
     private let lock: DirectoryLock?
     let frames = FrameCache()
+    /// Open segment files for point reads.
+    let segmentReaders = SegmentReaders()
     /// The key runs' id filters, made by the writer, used by every id lookup.
     let filters: RunFilters
 
