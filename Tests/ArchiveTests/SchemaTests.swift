@@ -186,7 +186,7 @@ struct SchemaTests {
             #expect(try KeyRuns.inconsistencies(db).isEmpty)
             #expect(try Int.fetchOne(db, sql: "SELECT value FROM tally WHERE name = 'events'") == events.count)
             #expect(try Int.fetchOne(db, sql: "SELECT value FROM tally WHERE name = 'observations'") == events.count)
-            #expect(try KeyRuns.eventRows(db, ids: events.map(\.id), filters: [:]).count == events.count)
+            #expect(try KeyRuns.eventRows(db, ids: events.map(\.id), filters: nil).count == events.count)
             #expect(!(try db.tableExists("event_tag")))
         }
     }

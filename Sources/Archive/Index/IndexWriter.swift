@@ -32,7 +32,7 @@ struct IndexWriter {
 
     /// The row of an archived event, if any.
     func eventRow(_ id: EventID) throws -> Int64? {
-        try KeyRuns.eventRows(db, ids: [id], filters: filters?.snapshot() ?? [:])[id]
+        try KeyRuns.eventRows(db, ids: [id], filters: filters)[id]
     }
 
     func relayID(_ url: String) throws -> Int64? {

@@ -12,8 +12,8 @@ struct KeyMerge {
     private var filter: IDKeyFilter?
     private(set) var done = false
 
-    /// Spends up to `budget` rows of merge work: merges under way first, lowest level
-    /// first, then new ones where a level is full. Returns the rows moved.
+    /// Spends up to `budget` rows of merge work, each time on the merge ``next(_:filters:)``
+    /// picks. Returns the rows moved.
     @discardableResult
     static func run(_ pool: DatabasePool, filters: RunFilters?, budget: Int) throws -> Int {
         var moved = 0

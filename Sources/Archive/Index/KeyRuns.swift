@@ -120,10 +120,16 @@ enum KeyRuns {
     /// looked up in every run whose filter may hold its key, and in every run without a
     /// filter. Of an event archived twice (possible only across a crash before reindex)
     /// the first row wins.
-    static func eventRows(_ db: Database, ids: some Collection<EventID>, filters: [Int64: IDKeyFilter]) throws -> [EventID: Int64] {
+    ///
+    /// The filters are read after the transaction's first read, which fixes what it sees:
+    /// the writer gives a run the keys a commit adds before that commit, so every row this
+    /// transaction can see is in the filters read then.
+    static func eventRows(_ db: Database, ids: some Collection<EventID>, filters: RunFilters?) throws -> [EventID: Int64] {
         var rows: [EventID: Int64] = [:]
         guard !ids.isEmpty else { return rows }
-        let runs = try Int64.fetchAll(db.cachedStatement(sql: allRuns)).map { (id: $0, filter: filters[$0]) }
+        let runIDs = try Int64.fetchAll(db.cachedStatement(sql: allRuns))
+        let snapshot = filters?.snapshot() ?? [:]
+        let runs = runIDs.map { (id: $0, filter: snapshot[$0]) }
         let handle = try db.cachedStatement(
             sql: "SELECT e.id, e.rowid FROM event_key k JOIN event e ON e.rowid = k.event WHERE k.run = ? AND k.key = ?"
         ).sqliteStatement

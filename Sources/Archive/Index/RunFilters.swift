@@ -5,9 +5,9 @@ import Synchronization
 /// makes them, and its readers. A run with no filter here is probed for every id: a reader
 /// in another process, or this one before the writer's first write, is slower, never wrong.
 ///
-/// The writer gives a run its filter before the commit that makes its rows visible, and
-/// takes it back only once the run is gone, so a reader never skips a run that may hold
-/// an id it asks for.
+/// The writer gives a run its filter (with every key a commit adds) before that commit, and
+/// takes it back only once the run is gone; a reader takes its copy after its transaction's
+/// first read. So a reader never skips a run that may hold an id it asks for.
 final class RunFilters: Sendable {
     private let filters = Mutex<[Int64: IDKeyFilter]>([:])
     /// Whether every run had a filter when the writer last made sure of it.

@@ -136,7 +136,7 @@ extension Archive {
     }
 
     func isIndexed(_ id: EventID) throws -> Bool {
-        try pool.read { db in try KeyRuns.eventRows(db, ids: [id], filters: filters.snapshot())[id] != nil }
+        try pool.read { db in try KeyRuns.eventRows(db, ids: [id], filters: filters)[id] != nil }
     }
 
     /// The problems among index rows: each must point at a record holding its event. The

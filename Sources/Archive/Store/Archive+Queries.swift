@@ -8,7 +8,7 @@ extension Archive {
     public func event(id: EventID) throws -> Event? {
         let location = try Archive.wrap {
             try pool.read { db -> EventLocation? in
-                guard let row = try KeyRuns.eventRows(db, ids: [id], filters: filters.snapshot())[id] else { return nil }
+                guard let row = try KeyRuns.eventRows(db, ids: [id], filters: filters)[id] else { return nil }
                 return try Self.location(db, row: row)
             }
         }
@@ -77,7 +77,7 @@ extension Archive {
     /// seek in the run that holds it, whatever the number of runs), then checked whole.
     private func byID(_ db: Database, _ filter: Filter, ids: some Collection<EventID>) throws -> [Event] {
         var matched: [Event] = []
-        for row in try KeyRuns.eventRows(db, ids: ids, filters: filters.snapshot()).values.sorted() {
+        for row in try KeyRuns.eventRows(db, ids: ids, filters: filters).values.sorted() {
             guard let location = try Self.location(db, row: row) else { continue }
             let event = try read(location)
             if filter.matches(event) { matched.append(event) }
@@ -162,7 +162,7 @@ extension Archive {
     public func relays(seeing id: EventID) throws -> [(url: String, seenAt: Int64)] {
         try Archive.wrap {
             try pool.read { db in
-                guard let row = try KeyRuns.eventRows(db, ids: [id], filters: filters.snapshot())[id] else { return [] }
+                guard let row = try KeyRuns.eventRows(db, ids: [id], filters: filters)[id] else { return [] }
                 return try Row.fetchAll(
                     db.cachedStatement(sql: """
                         SELECT r.url, er.seen_at FROM event_relay er JOIN relay r ON r.id = er.relay

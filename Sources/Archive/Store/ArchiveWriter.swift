@@ -112,7 +112,7 @@ public actor ArchiveWriter {
             }
             var seen = Set<EventID>()
             var observations: [EncodedRecord] = []
-            let archived = try KeyRuns.eventRows(db, ids: Set(events.lazy.map(\.id)), filters: filters.snapshot())
+            let archived = try KeyRuns.eventRows(db, ids: Set(events.lazy.map(\.id)), filters: filters)
             for event in events where seen.insert(event.id).inserted {
                 if let row = archived[event.id] {
                     result.duplicates += 1
