@@ -64,11 +64,20 @@ public struct EventBatch: Sendable {
         self.stateUpdates = stateUpdates
     }
 
-    /// The events, encoded.
-    func prepare() throws -> [PreparedEvent] {
+    /// The events' ids, in order.
+    var ids: [EventID] {
         switch events {
-        case .plain(let events): try events.map { try PreparedEvent($0) }
-        case .prepared(let events): events
+        case .plain(let events): events.map(\.id)
+        case .prepared(let events): events.map(\.id)
+        }
+    }
+
+    /// The record of event `i`: encoded now for a plain event, so that the writer encodes
+    /// only the events it finds new.
+    func record(_ i: Int) throws -> EncodedRecord {
+        switch events {
+        case .plain(let events): try EncodedRecord(.event(events[i]))
+        case .prepared(let events): events[i].encoded
         }
     }
 }

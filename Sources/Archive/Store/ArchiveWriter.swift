@@ -99,7 +99,7 @@ public actor ArchiveWriter {
 
     /// Writes a batch; returns its result and the number of keys it indexed.
     private func writeUnwrapped(_ batch: EventBatch) throws -> (BatchResult, Int) {
-        let events = try batch.prepare()
+        let ids = batch.ids
         try filters.completeIfNeeded(pool)
         // 1. Dedupe, against the index and within the batch.
         let relayURL = batch.relay?.url
@@ -112,19 +112,21 @@ public actor ArchiveWriter {
             }
             var seen = Set<EventID>()
             var observations: [EncodedRecord] = []
-            let archived = try KeyRuns.eventRows(db, ids: Set(events.lazy.map(\.id)), filters: filters)
-            for event in events where seen.insert(event.id).inserted {
-                if let row = archived[event.id] {
+            // Deduplicated before anything else is done with an event: a duplicate costs
+            // its lookup and, at a new relay, an observation.
+            let archived = try KeyRuns.eventRows(db, ids: Set(ids), filters: filters)
+            for (i, id) in ids.enumerated() where seen.insert(id).inserted {
+                if let row = archived[id] {
                     result.duplicates += 1
                     if let relayURL, let relayID = try index.relayID(relayURL), try index.hasObservation(event: row, relay: relayID) {
                         continue
                     }
                 } else {
                     result.new += 1
-                    records.append(event.encoded)
+                    records.append(try batch.record(i))
                 }
                 if let relayURL {
-                    observations.append(try EncodedRecord(.observation(eventID: event.id, relay: relayURL, seenAt: batch.seenAt)))
+                    observations.append(try EncodedRecord(.observation(eventID: id, relay: relayURL, seenAt: batch.seenAt)))
                 }
             }
             records += observations
