@@ -13,7 +13,7 @@ import Nostr
 ///     swift run -c release brotr-bench growth  [--events N] [--step S] [--sync N] [--dir PATH]
 ///     swift run -c release brotr-bench queries --dir PATH   (the query shapes on a grown archive)
 ///     swift run -c release brotr-bench corpus  [--events N] [--network STREAM] > corpus.jsonl
-///     swift run -c release brotr-bench relay   [--events N] [--port P]   (a loopback test relay)
+///     swift run -c release brotr-bench relay   [--events N] [--port P] [--tls] [--page-cap N]   (a loopback test relay)
 ///     swift run -c release brotr-bench sync    [--events N] [--page-size P]
 ///     swift run -c release brotr-bench serve   [--relays N] [--minutes M] [--restart-every S]
 @main
@@ -21,6 +21,7 @@ enum BrotrBench {
     static func main() async {
         var events: Int?, rounds = 3, dir: String?, port = 0, pageSize = 500
         var relays = 10_000, minutes = 3.0, restartEvery: Int?, step = 500_000, syncCount = 100_000, network: Int?
+        var tls = false, pageCap: Int?
         var command = "verify"
         var args = CommandLine.arguments.dropFirst()
         while let arg = args.popFirst() {
@@ -37,8 +38,10 @@ enum BrotrBench {
             case "--events": events = Int(args.popFirst() ?? "")
             case "--rounds": rounds = Int(args.popFirst() ?? "") ?? rounds
             case "--dir": dir = args.popFirst()
+            case "--tls": tls = true
+            case "--page-cap": pageCap = Int(args.popFirst() ?? "")
             default:
-                print("usage: brotr-bench [verify|archive|check|growth|queries|corpus|relay|sync|serve] [--events N] [--rounds R] [--step S] [--sync N] [--dir PATH] [--port P] [--page-size P] [--relays N] [--minutes M] [--restart-every S] [--network STREAM]")
+                print("usage: brotr-bench [verify|archive|check|growth|queries|corpus|relay|sync|serve] [--events N] [--rounds R] [--step S] [--sync N] [--dir PATH] [--port P] [--page-size P] [--relays N] [--minutes M] [--restart-every S] [--network STREAM] [--tls] [--page-cap N]")
                 exit(64)
             }
         }
@@ -65,10 +68,14 @@ enum BrotrBench {
             }
             FileHandle.standardOutput.write(Data(out))
         case "relay":
-            // The corpus served by the in-process test relay on 127.0.0.1, until killed.
+            // The corpus served by the in-process test relay on 127.0.0.1, until killed: with
+            // --tls over wss:// with a self-signed certificate; with --page-cap, at most that
+            // many events per REQ.
             do {
                 var generator = CorpusGenerator(seed: 2026)
-                let relay = try await TestRelay(events: (0..<(events ?? 100_000)).map { _ in generator.next() }, port: port)
+                var behavior = TestRelayBehavior()
+                behavior.pageCap = pageCap
+                let relay = try await TestRelay(events: (0..<(events ?? 100_000)).map { _ in generator.next() }, behavior: behavior, port: port, tls: tls)
                 print(relay.url.url)
                 fflush(nil)
                 while true { try await Task.sleep(for: .seconds(3600)) }
