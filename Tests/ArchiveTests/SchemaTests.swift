@@ -51,7 +51,7 @@ struct SchemaTests {
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'grdb_%' AND name NOT LIKE 'sqlite_%' ORDER BY name")
         }
         #expect(tables == [
-            "event", "event_key", "event_relay", "frame", "key_run", "kind_tally", "metadata", "pubkey", "relay", "relay_metadata", "segment",
+            "event", "event_key", "event_relay", "frame", "key_run", "kind_tally", "metadata", "pubkey", "relay", "relay_metadata", "relay_state", "segment",
             "service_state", "tally", "watermark",
         ])
         let applied = try pool.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }

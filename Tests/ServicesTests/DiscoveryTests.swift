@@ -210,7 +210,7 @@ extension DiscoveryTests {
         settings.cooldown = 0
         let lenient = try await Validator(archive: archive, settings: settings, allowLoopback: true, logger: logger).runCycle()
         #expect(lenient.promoted == 1)
-        #expect(try archive.state(service: Synchronizer.service)[Synchronizer.insecureKey(relay.url)] == "1")
+        #expect(try archive.relayStates()[relay.url.url]?.insecure == true)
 
         var sync = SynchronizerSettings()
         sync.endLag = 0

@@ -77,8 +77,7 @@ struct SynchronizerTests {
             #expect(try archive.relays(seeing: event.id).map(\.url).sorted() == [relayA.url.url, relayB.url.url].sorted())
         }
         // What the relay taught is stored for the next cycle.
-        let state = try archive.state(service: Synchronizer.service)
-        let quirks = try JSONDecoder().decode(RelayQuirks.self, from: Data(try #require(state["quirks:\(relayB.url.url)"]).utf8))
+        let quirks = try #require(try archive.relayStates()[relayB.url.url]).quirks
         #expect(quirks.untilExclusive == true)
         #expect(quirks.pageCap == 60)
     }
@@ -106,7 +105,7 @@ struct SynchronizerTests {
                 let (first, archive) = try await cycle(workspace, relays: [relay], settings: settings(readTimeout: .milliseconds(1500)))
                 #expect(first.relaysFailed == 1, "\(knob)")
                 // Every event at or before the cursor is archived; none after it.
-                let cursor = try archive.state(service: Synchronizer.service)["cursor:\(relay.url.url)"].flatMap { Int64($0) }
+                let cursor = try archive.relayStates()[relay.url.url]?.syncThrough
                 let archived = try archivedIDs(archive)
                 #expect(archived == Set(Self.corpus.filter { $0.createdAt <= cursor ?? -1 }.map(\.id)), "\(knob)")
                 #expect(archived.count < Self.corpus.count, "\(knob)")
@@ -165,7 +164,7 @@ struct SynchronizerTests {
             #expect(report.relaysSynced == 1, "\(name): \(report.failures)")
             #expect(try archivedIDs(archive) == Set(expected.map(\.id)), "\(name)")
             #expect(report.eventsInvalid >= (filtered ? 0 : 30), "\(name)")
-            let cursor = try archive.state(service: Synchronizer.service)["cursor:\(relay.url.url)"].flatMap { Int64($0) }
+            let cursor = try archive.relayStates()[relay.url.url]?.syncThrough
             #expect(cursor != nil && cursor! >= Self.corpus.map(\.createdAt).max()!, "\(name)")
         }
     }

@@ -83,8 +83,7 @@ struct ThirdPartyRelayTests {
                 #expect(try archive.relays(seeing: events[1700].id).map(\.url) == [relay.url.url], "\(label)")
 
                 // What was learned about the relay is kept.
-                let state = try archive.state(service: Synchronizer.service)
-                let quirks = try JSONDecoder().decode(RelayQuirks.self, from: Data(try #require(state["quirks:\(relay.url.url)"]).utf8))
+                let quirks = try #require(try archive.relayStates()[relay.url.url]).quirks
                 #expect(quirks.untilExclusive == (implementation == .nostrRelay), "\(label)")
                 if pageSize > 500 { #expect(quirks.pageCap == 500, "\(label)") }
             }

@@ -70,7 +70,7 @@ struct SyncCLITests {
             let archive = try Archive.open(directory, mode: .readOnly)
             let archived = try Self.ids(archive)
             #expect(acknowledged.isSubset(of: archived))
-            let cursor = try #require(try archive.state(service: "synchronizer")["cursor:\(relay.url.url)"].flatMap { Int64($0) })
+            let cursor = try #require(try archive.relayStates()[relay.url.url]?.syncThrough)
             #expect(archived == Set(events.filter { $0.createdAt <= cursor }.map(\.id)))
             #expect(archived.count < events.count)
         }

@@ -183,7 +183,9 @@ extension Archive {
         }
     }
 
-    /// Copies service_state from an old index, if it exists and can be read.
+    /// Copies service_state and relay_state (by relay URL) from an old index, if it exists
+    /// and can be read; the values an index before schema 004 kept as Synchronizer state
+    /// become relay state, as the migration makes them. Cursors are kept as they were.
     private static func carryOverState(from old: String, into pool: some DatabaseWriter) throws -> Int {
         guard access(old, R_OK) == 0 else { return 0 }
         var config = Configuration()
@@ -191,13 +193,33 @@ extension Archive {
         guard let queue = try? DatabaseQueue(path: old, configuration: config),
             let rows = try? queue.read({ db in try Row.fetchAll(db, sql: "SELECT service, key, value, updated_at FROM service_state") })
         else { return 0 }
+        // nil: the old index predates schema 004 (or its relay state cannot be read).
+        let relayRows = try? queue.read { db in
+            try db.tableExists("relay_state") ? try Row.fetchAll(db, sql: "SELECT r.url, s.* FROM relay_state s JOIN relay r ON r.id = s.relay") : nil
+        }
         try pool.write { db in
             for row in rows {
                 try db.execute(
                     sql: "INSERT OR REPLACE INTO service_state (service, key, value, updated_at) VALUES (?, ?, ?, ?)",
                     arguments: [row["service"], row["key"], row["value"], row["updated_at"]])
             }
+            guard let relayRows else {
+                try db.execute(sql: IndexSchema.relayStateFromServiceState)
+                return
+            }
+            for row in relayRows {
+                try db.execute(
+                    sql: """
+                        INSERT OR REPLACE INTO relay_state (relay, sync_through, until_exclusive, page_cap, confirmed_page, ignores_limit,
+                            unordered, requires_auth, insecure, checked_at, nip77)
+                        SELECT id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM relay WHERE url = ?
+                        """,
+                    arguments: [
+                        row["sync_through"], row["until_exclusive"], row["page_cap"], row["confirmed_page"], row["ignores_limit"],
+                        row["unordered"], row["requires_auth"], row["insecure"], row["checked_at"], row["nip77"], row["url"],
+                    ])
+            }
         }
-        return rows.count
+        return rows.count + (relayRows?.count ?? 0)
     }
 }

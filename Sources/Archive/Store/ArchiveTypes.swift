@@ -47,21 +47,30 @@ public struct EventBatch: Sendable {
     public var seenAt: Int64
     /// State changes committed atomically with the batch (a sync cursor).
     public var stateUpdates: [ServiceStateUpdate]
+    /// Relay state changes committed atomically with the batch (the relay's cursor).
+    public var relayUpdates: [RelayStateUpdate]
 
     /// A batch of verified events; the writer encodes them.
-    public init(events: [Event], relay: RelayURL? = nil, seenAt: Int64, stateUpdates: [ServiceStateUpdate] = []) {
+    public init(
+        events: [Event], relay: RelayURL? = nil, seenAt: Int64, stateUpdates: [ServiceStateUpdate] = [], relayUpdates: [RelayStateUpdate] = []
+    ) {
         self.events = .plain(events)
         self.relay = relay
         self.seenAt = seenAt
         self.stateUpdates = stateUpdates
+        self.relayUpdates = relayUpdates
     }
 
     /// A batch of verified events encoded beforehand (in parallel, say).
-    public init(prepared: [PreparedEvent], relay: RelayURL? = nil, seenAt: Int64, stateUpdates: [ServiceStateUpdate] = []) {
+    public init(
+        prepared: [PreparedEvent], relay: RelayURL? = nil, seenAt: Int64, stateUpdates: [ServiceStateUpdate] = [],
+        relayUpdates: [RelayStateUpdate] = []
+    ) {
         self.events = .prepared(prepared)
         self.relay = relay
         self.seenAt = seenAt
         self.stateUpdates = stateUpdates
+        self.relayUpdates = relayUpdates
     }
 
     /// The events' ids, in order.

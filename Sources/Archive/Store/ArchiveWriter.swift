@@ -132,15 +132,17 @@ public actor ArchiveWriter {
             records += observations
             result.observations = observations.count
         }
-        if records.isEmpty && batch.stateUpdates.isEmpty { return (result, 0) }
-        return (result, try persist(records, stateUpdates: batch.stateUpdates))
+        if records.isEmpty && batch.stateUpdates.isEmpty && batch.relayUpdates.isEmpty { return (result, 0) }
+        return (result, try persist(records, stateUpdates: batch.stateUpdates, relayUpdates: batch.relayUpdates))
     }
 
     /// The durable step every write takes: append the records and fsync, then one
     /// transaction with their index rows, the seals not yet recorded and the state
     /// updates. The caller has deduplicated the records. Returns the number of keys indexed.
     @discardableResult
-    private func persist(_ records: [EncodedRecord], stateUpdates: [ServiceStateUpdate] = []) throws -> Int {
+    private func persist(
+        _ records: [EncodedRecord], stateUpdates: [ServiceStateUpdate] = [], relayUpdates: [RelayStateUpdate] = []
+    ) throws -> Int {
         if !records.isEmpty { _ = try segments.rotateIfFull() }
         let frames = try segments.append(records)
         if !frames.isEmpty { try segments.sync() }
@@ -149,6 +151,7 @@ public actor ArchiveWriter {
             try recordSeals(index)
             let keys = try index.apply(frames: frames, knownNew: true)
             for update in stateUpdates { try index.setServiceState(update) }
+            for update in relayUpdates { try index.apply(update) }
             return keys
         }
         segments.sealsRecorded()
@@ -156,11 +159,13 @@ public actor ArchiveWriter {
     }
 
     /// Records relays as known (a relay record each, durable before it is indexed).
-    /// Relays already known are skipped. `stateUpdates` commit in the same transaction
+    /// Relays already known are skipped. `stateUpdates` and `relayUpdates` commit in the same transaction
     /// (a validator removes the candidates it promotes), even when no relay is new.
     /// - Returns: the relays that were new.
     @discardableResult
-    public func addRelays(_ relays: [RelayURL], discoveredAt: Int64, stateUpdates: [ServiceStateUpdate] = []) throws -> [RelayURL] {
+    public func addRelays(
+        _ relays: [RelayURL], discoveredAt: Int64, stateUpdates: [ServiceStateUpdate] = [], relayUpdates: [RelayStateUpdate] = []
+    ) throws -> [RelayURL] {
         try guarded {
             let fresh = try pool.read { db in
                 let index = IndexWriter(db: db, caches: caches)
@@ -170,8 +175,10 @@ public actor ArchiveWriter {
                     return try index.relayID(relay.url) == nil
                 }
             }
-            guard !fresh.isEmpty || !stateUpdates.isEmpty else { return [] }
-            try persist(fresh.map { try EncodedRecord(.relay(url: $0.url, network: $0.network, discoveredAt: discoveredAt)) }, stateUpdates: stateUpdates)
+            guard !fresh.isEmpty || !stateUpdates.isEmpty || !relayUpdates.isEmpty else { return [] }
+            try persist(
+                fresh.map { try EncodedRecord(.relay(url: $0.url, network: $0.network, discoveredAt: discoveredAt)) }, stateUpdates: stateUpdates,
+                relayUpdates: relayUpdates)
             return fresh
         }
     }

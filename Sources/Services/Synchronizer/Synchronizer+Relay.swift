@@ -87,13 +87,8 @@ extension Synchronizer {
     ) async throws {
         guard let through, !pending.isEmpty || force else { return }
         let now = Int64(Date().timeIntervalSince1970)
-        let quirksJSON = String(decoding: try JSONEncoder().encode(quirks), as: UTF8.self)
         let batch = EventBatch(
-            events: pending, relay: relay, seenAt: now,
-            stateUpdates: [
-                ServiceStateUpdate(service: Self.service, key: Self.cursorKey(relay), value: String(through), updatedAt: now),
-                ServiceStateUpdate(service: Self.service, key: Self.quirksKey(relay), value: quirksJSON, updatedAt: now),
-            ])
+            events: pending, relay: relay, seenAt: now, relayUpdates: [.synced(relay: relay.url, through: through, quirks: quirks)])
         let result = try await writer.write(batch)
         report.eventsNew += result.new
         report.eventsDuplicate += result.duplicates

@@ -31,23 +31,16 @@ public actor Synchronizer {
     /// One cycle: every relay in the archive, shuffled, several at once.
     public func runCycle() async throws -> SynchronizerReport {
         let relays = try archive.relays().compactMap { try? RelayURL($0.url, allowLoopback: allowLoopback) }.shuffled()
-        let state = try archive.state(service: Self.service)
+        let states = try archive.relayStates()
         let end = Int64(Date().timeIntervalSince1970) - settings.endLag
         let limits = NetworkLimits(total: settings.concurrency, perNetwork: settings.networkConcurrency)
         var report = SynchronizerReport()
         await limits.forEach(relays, network: \.network) { relay in
-            let cursor = state[Self.cursorKey(relay)].flatMap { Int64($0) }
-            let quirks = state[Self.quirksKey(relay)].flatMap { try? JSONDecoder().decode(RelayQuirks.self, from: Data($0.utf8)) }
-            let insecure = state[Self.insecureKey(relay)] != nil
-            return await self.sync(relay, cursor: cursor, quirks: quirks ?? RelayQuirks(), insecure: insecure, end: end)
+            let state = states[relay.url] ?? RelayState()
+            return await self.sync(relay, cursor: state.syncThrough, quirks: state.quirks, insecure: state.insecure, end: end)
         } collect: { report.add($0) }
         return report
     }
-
-    static func cursorKey(_ relay: RelayURL) -> String { "cursor:\(relay.url)" }
-    static func quirksKey(_ relay: RelayURL) -> String { "quirks:\(relay.url)" }
-    /// Set by the Validator for a relay valid only without certificate verification.
-    public static func insecureKey(_ relay: RelayURL) -> String { "insecure:\(relay.url)" }
 }
 
 /// Concurrency limits: in total and per network.

@@ -54,6 +54,7 @@ public actor Validator: CycleStage {
             .prefix(settings.maxPerCycle)
         var report = Report()
         var updates: [ServiceStateUpdate] = []
+        var relayUpdates: [RelayStateUpdate] = []
         var promoted: [RelayURL] = []
         var dropped = Set<String>()
         let limits = NetworkLimits(total: settings.concurrency, perNetwork: settings.networkConcurrency)
@@ -73,7 +74,7 @@ public actor Validator: CycleStage {
                 updates.append(CandidateStore.update(candidate, remove: true, at: now))
                 if answer.insecure {
                     // Recorded for the Synchronizer, which then connects the same way.
-                    updates.append(ServiceStateUpdate(service: Synchronizer.service, key: Synchronizer.insecureKey(url), value: "1", updatedAt: now))
+                    relayUpdates.append(.insecure(relay: url.url, true))
                 }
                 logger.debug("relay valid", metadata: ["relay": "\(candidate.url)", "reason": "\(answer.sign)", "insecure": "\(answer.insecure)"])
             } else {
@@ -87,7 +88,7 @@ public actor Validator: CycleStage {
             }
         }
         if !updates.isEmpty {
-            try await writer.addRelays(promoted, discoveredAt: now, stateUpdates: updates)
+            try await writer.addRelays(promoted, discoveredAt: now, stateUpdates: updates, relayUpdates: relayUpdates)
         }
         report.promoted = promoted.count
         report.dropped = dropped.count

@@ -1,7 +1,7 @@
-/// What brotr has learned about how one relay bends NIP-01. Stored in the relay's service
-/// state so the next cycle starts informed; every field starts unknown and is learned from
-/// what the relay does, never from what it claims.
-public struct RelayQuirks: Sendable, Hashable, Codable {
+/// What brotr has learned about how one relay bends NIP-01. Kept in the relay's state in
+/// the index, so the next cycle starts informed; every field starts unknown and is learned
+/// from what the relay does, never from what it claims.
+public struct RelayQuirks: Sendable, Hashable {
     /// Whether `until` is exclusive (nostr-relay) rather than inclusive; nil until tested.
     public var untilExclusive: Bool?
     /// The most events the relay was seen to return for one REQ when more existed.
