@@ -69,6 +69,7 @@ struct SyncBenchmark {
         print("cycle: relays synced \(report.relaysSynced), failed \(report.relaysFailed); events new \(report.eventsNew); requests \(report.stream.requests); splits \(report.stream.splits)")
         print(String(format: "end to end: %.2f s, %.0f events/s", wall, Double(report.eventsNew) / wall))
         print(String(format: "brotr CPU: %.2f s, %.2f s per 10k events; relay CPU during the cycle: %.2f s", ownCPU, ownCPU * 10_000 / Double(max(1, report.eventsNew)), relayCPU))
+        print(String(format: "cores busy during the cycle: brotr %.2f, relay %.2f, of %d", ownCPU / wall, relayCPU / wall, ProcessInfo.processInfo.activeProcessorCount))
         print(String(format: "bytes received: %d MiB, %.2fx one full REQ's", report.bytesReceived >> 20, Double(report.bytesReceived) / Double(max(1, servedBytes))))
         print("peak RSS of this process: \(usage.ru_maxrss / 1024) MiB")
         guard report.eventsNew == count, stats.events == count else {
