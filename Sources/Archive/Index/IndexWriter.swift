@@ -124,8 +124,11 @@ struct IndexWriter {
     /// Indexes every record of some written frames and advances the watermark past the
     /// last. The events' keys go in last, as one new run (``KeyRuns``); returns their number.
     @discardableResult
-    func apply(frames: [SegmentWriter.WrittenFrame], knownNew: Bool = false) throws -> Int {
+    /// `knownRows` are the rows of archived events the caller has already looked up (their
+    /// observations then need no lookup).
+    func apply(frames: [SegmentWriter.WrittenFrame], knownNew: Bool = false, knownRows: [EventID: Int64] = [:]) throws -> Int {
         var pending = Pending()
+        pending.rows = knownRows
         for frame in frames {
             let id = try insertFrame(segment: frame.segment, offset: frame.offset, length: frame.length)
             for (item, pos) in frame.items { try apply(item, frame: id, pos: pos, knownNew: knownNew, pending: &pending) }

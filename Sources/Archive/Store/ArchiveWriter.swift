@@ -105,6 +105,9 @@ public actor ArchiveWriter {
         let relayURL = batch.relay?.url
         var records: [EncodedRecord] = []
         var result = BatchResult(new: 0, duplicates: 0, observations: 0)
+        // Rows of the duplicates observed at a new relay: their observations are indexed
+        // without a second lookup.
+        var observed: [EventID: Int64] = [:]
         try pool.read { db in
             let index = IndexWriter(db: db, caches: caches)
             if let relay = batch.relay, try index.relayID(relay.url) == nil {
@@ -121,6 +124,7 @@ public actor ArchiveWriter {
                     if let relayURL, let relayID = try index.relayID(relayURL), try index.hasObservation(event: row, relay: relayID) {
                         continue
                     }
+                    observed[id] = row
                 } else {
                     result.new += 1
                     records.append(try batch.record(i))
@@ -133,15 +137,17 @@ public actor ArchiveWriter {
             result.observations = observations.count
         }
         if records.isEmpty && batch.stateUpdates.isEmpty && batch.relayUpdates.isEmpty { return (result, 0) }
-        return (result, try persist(records, stateUpdates: batch.stateUpdates, relayUpdates: batch.relayUpdates))
+        return (result, try persist(records, knownRows: observed, stateUpdates: batch.stateUpdates, relayUpdates: batch.relayUpdates))
     }
 
     /// The durable step every write takes: append the records and fsync, then one
     /// transaction with their index rows, the seals not yet recorded and the state
-    /// updates. The caller has deduplicated the records. Returns the number of keys indexed.
+    /// updates. The caller has deduplicated the records, and gives the rows it found of
+    /// archived events they observe. Returns the number of keys indexed.
     @discardableResult
     private func persist(
-        _ records: [EncodedRecord], stateUpdates: [ServiceStateUpdate] = [], relayUpdates: [RelayStateUpdate] = []
+        _ records: [EncodedRecord], knownRows: [EventID: Int64] = [:], stateUpdates: [ServiceStateUpdate] = [],
+        relayUpdates: [RelayStateUpdate] = []
     ) throws -> Int {
         if !records.isEmpty { _ = try segments.rotateIfFull() }
         let frames = try segments.append(records)
@@ -149,7 +155,7 @@ public actor ArchiveWriter {
         let keys = try pool.write { db in
             let index = IndexWriter(db: db, caches: caches, filters: filters)
             try recordSeals(index)
-            let keys = try index.apply(frames: frames, knownNew: true)
+            let keys = try index.apply(frames: frames, knownNew: true, knownRows: knownRows)
             for update in stateUpdates { try index.setServiceState(update) }
             for update in relayUpdates { try index.apply(update) }
             return keys
