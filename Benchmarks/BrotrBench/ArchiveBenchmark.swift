@@ -14,10 +14,9 @@ struct ArchiveBenchmark {
 
     func run() async throws {
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        let root = directory ?? NSTemporaryDirectory() + "brotr-bench-\(getpid())"
-        try? FileManager.default.removeItem(atPath: root)
-        defer { if directory == nil { try? FileManager.default.removeItem(atPath: root) } }
-        let dir = DataDirectory(path: root)
+        let scratch = BenchDirectory("bench", given: directory)
+        defer { scratch.remove() }
+        let root = scratch.root, dir = scratch.data
 
         print("archive benchmark: \(count) events, \(cores) cores, data in \(root)")
         var t = Clock.now()

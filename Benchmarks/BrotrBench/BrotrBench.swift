@@ -1,3 +1,4 @@
+import Archive
 import BrotrTestSupport
 import CSecp256k1
 import Dispatch
@@ -297,4 +298,21 @@ enum Clock {
 enum ProcessInfoLite {
     /// Online cores.
     static var activeCores: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+}
+
+/// The data directory a benchmark writes: `given` when there is one (kept afterwards), else
+/// a fresh one under the temporary directory, which `remove()` deletes.
+struct BenchDirectory {
+    let root: String
+    let given: Bool
+
+    init(_ label: String, given directory: String?) {
+        root = directory ?? NSTemporaryDirectory() + "brotr-\(label)-\(getpid())"
+        given = directory != nil
+        try? FileManager.default.removeItem(atPath: root)
+    }
+
+    var data: DataDirectory { DataDirectory(path: root) }
+
+    func remove() { if !given { try? FileManager.default.removeItem(atPath: root) } }
 }

@@ -12,10 +12,9 @@ struct CheckBenchmark {
 
     func run() async throws {
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        let root = directory ?? NSTemporaryDirectory() + "brotr-check-\(getpid())"
-        try? FileManager.default.removeItem(atPath: root)
-        defer { if directory == nil { try? FileManager.default.removeItem(atPath: root) } }
-        let dir = DataDirectory(path: root)
+        let scratch = BenchDirectory("check", given: directory)
+        defer { scratch.remove() }
+        let root = scratch.root, dir = scratch.data
         print("check benchmark: \(count) events, \(cores) cores, data in \(root)")
         try await ArchiveBenchmark.importCorpus(CorpusGenerator.jsonLines(count: count, seed: 2026), into: dir, cores: cores)
         var best = Double.infinity

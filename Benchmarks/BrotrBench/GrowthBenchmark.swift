@@ -22,10 +22,9 @@ struct GrowthBenchmark {
 
     func run() async throws {
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        let root = directory ?? NSTemporaryDirectory() + "brotr-growth-\(getpid())"
-        try? FileManager.default.removeItem(atPath: root)
-        defer { if directory == nil { try? FileManager.default.removeItem(atPath: root) } }
-        let dir = DataDirectory(path: root)
+        let scratch = BenchDirectory("growth", given: directory)
+        defer { scratch.remove() }
+        let root = scratch.root, dir = scratch.data
         print("growth benchmark: \(count) events in steps of \(step), \(cores) cores, data in \(root)")
         var t = Clock.now()
         var corpus = NetworkCorpus(seed: 2026)
