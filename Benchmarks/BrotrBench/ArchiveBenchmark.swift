@@ -85,17 +85,15 @@ struct ArchiveBenchmark {
     /// Imports `lines` through an open archive's writer, seen at the corpus's first relay.
     static func importLines(_ lines: [[UInt8]], writer: ArchiveWriter, cores: Int) async throws {
         let relay = try RelayURL(CorpusGenerator.relays[0], allowLoopback: true)
-        let pipeline = ImportPipeline(writer: writer, relay: relay, seenAt: 1_700_000_000, parallelism: cores)
-        var start = 0
-        try await pipeline.run(
-            next: {
-                let end = min(lines.count, start + ImportPipeline.defaultBatchSize)
-                defer { start = end }
-                return (start..<end).map { ImportPipeline.Line(bytes: lines[$0], number: $0 + 1) }
-            },
-            report: { outcome in
-                precondition(outcome.rejected.isEmpty, "corpus event failed to verify")
-            })
+        let pipeline = IngestPipeline(writer: writer, parallelism: cores)
+        var outcomes: [IngestOutcome] = []
+        for start in stride(from: 0, to: lines.count, by: IngestPipeline.defaultBatchSize) {
+            let end = min(lines.count, start + IngestPipeline.defaultBatchSize)
+            let batch = (start..<end).map { IngestBatch.Line(bytes: lines[$0], number: $0 + 1) }
+            outcomes += try await pipeline.submit(IngestBatch(.json(batch), relay: relay, seenAt: 1_700_000_000))
+        }
+        outcomes += try await pipeline.finish()
+        precondition(outcomes.allSatisfy { $0.rejected.isEmpty }, "corpus event failed to verify")
     }
 
     /// All-core x-only key parse + schnorrsig_verify straight through libsecp256k1, as the

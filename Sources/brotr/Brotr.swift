@@ -18,4 +18,18 @@ struct Brotr: AsyncParsableCommand {
             ImportCommand.self, ExportCommand.self, RelaysCommand.self, BackupCommand.self, KeygenCommand.self,
         ]
     )
+
+    static func main() async {
+        MallocTuning.apply()
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -49,7 +49,7 @@ enum StreamFixtures {
                 while let window = try await stream.next() {
                     windows += 1
                     precondition(windows < 1_000_000, "unbounded stream")
-                    result.events += window.events
+                    result.events += window.events.map(\.event)
                     result.through = window.through
                 }
             }

@@ -64,9 +64,22 @@ struct MultiRowInsert {
 
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
+    /// Writes the rows held: a full statement's worth in one step; fewer in steps of a
+    /// power of two rows each, so that at most eight statements per table are prepared and
+    /// cached (one per remainder size would cache up to a hundred, megabytes of them).
     private mutating func flush() throws {
-        let rows = values.count / columns
-        guard rows > 0 else { return }
+        var rows = values.count / columns
+        var start = 0
+        while rows > 0 {
+            let step = rows >= rowsPerStatement ? rowsPerStatement : 1 << (Int.bitWidth - 1 - rows.leadingZeroBitCount)
+            try insert(values[(start * columns)..<((start + step) * columns)], rows: step)
+            start += step
+            rows -= step
+        }
+        values.removeAll(keepingCapacity: true)
+    }
+
+    private func insert(_ values: ArraySlice<Value>, rows: Int) throws {
         let statement = try db.cachedStatement(sql: rows == rowsPerStatement ? fullSQL : Self.sql(head, columns: columns, rows: rows))
         let handle = statement.sqliteStatement
         for (i, value) in values.enumerated() {
@@ -80,7 +93,6 @@ struct MultiRowInsert {
         }
         let code = sqlite3_step(handle)
         sqlite3_reset(handle)
-        values.removeAll(keepingCapacity: true)
         guard code == SQLITE_DONE else {
             throw ArchiveError(.index, "SQLite \(code): \(String(cString: sqlite3_errmsg(sqlite3_db_handle(handle))))")
         }

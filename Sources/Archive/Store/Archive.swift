@@ -96,14 +96,14 @@ public final class Archive: Sendable {
             // Segments are fsynced before the index commits and replayed after a crash, so
             // the index needs no fsync of its own per transaction.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            try db.execute(sql: "PRAGMA cache_size = -8192")  // 8 MiB per connection
+            try db.execute(sql: "PRAGMA cache_size = -2048")  // 2 MiB per reader: mapped pages bypass it
             try db.execute(sql: "PRAGMA mmap_size = \(mmapSize)")
         }
         return try wrap {
             let pool = try DatabasePool(path: path, configuration: config)
             try migrate(pool)
             // The writer's connection gets a larger page cache: index inserts land all over
-            // the B-trees. Readers keep the 8 MiB default set above. It also checkpoints at
+            // the B-trees. Readers keep the 2 MiB set above. It also checkpoints at
             // 64 MiB of WAL, not SQLite's 4 MiB: a batch rewrites pages across the tag index,
             // and a page rewritten by many commits between checkpoints is copied into the
             // file once (import: a quarter fewer writes, two thirds fewer reads).
@@ -111,7 +111,7 @@ public final class Archive: Sendable {
                 // The writer reads whole runs when it merges them: mapped, every page of the
                 // file would count in its RSS. It reads through its page cache instead.
                 try db.execute(sql: "PRAGMA mmap_size = 0")
-                try db.execute(sql: "PRAGMA cache_size = -32768")
+                try db.execute(sql: "PRAGMA cache_size = -4096")
                 try db.execute(sql: "PRAGMA wal_autocheckpoint = 16384")
             }
             return pool

@@ -91,16 +91,13 @@ public struct Filter: Sendable, Hashable {
     }
 
     /// Whether `event` satisfies every condition (`limit` and `search` aside).
-    public func matches(_ event: Event) -> Bool {
+    public func matches(_ event: some SignedEvent) -> Bool {
         if let ids, !ids.contains(event.id) { return false }
         if let authors, !authors.contains(event.pubkey) { return false }
         if let kinds, !kinds.contains(event.kind) { return false }
         if let since, event.createdAt < since { return false }
         if let until, event.createdAt > until { return false }
-        for (name, values) in tags {
-            let hit = event.tags.contains { $0.count >= 2 && $0[0] == name && values.contains($0[1]) }
-            if !hit { return false }
-        }
+        for (name, values) in tags where !event.hasTag(named: name, valueIn: values) { return false }
         return true
     }
 }

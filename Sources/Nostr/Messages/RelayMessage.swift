@@ -33,11 +33,26 @@ public enum RelayMessage: Sendable, Hashable {
 
     /// Decodes one relay message from UTF-8 bytes, without copying them.
     public init(jsonUTF8 buffer: UnsafeRawBufferPointer) throws {
+        switch try Self.decode(buffer, readEvent: Event.read) {
+        case .event(let subscription, let event): self = .event(subscription: subscription, event)
+        case .message(let message): self = message
+        }
+    }
+
+    /// Decodes a relay message, reading the event of an `EVENT` with `readEvent`: every
+    /// other message is a ``RelayMessage``.
+    static func decode<E>(
+        _ buffer: UnsafeRawBufferPointer, readEvent: (inout JSONScanner) throws -> E
+    ) throws -> PackedRelayMessage.Decoded<E> {
         var s = JSONScanner(buffer)
         func fail(_ message: String) -> NostrError { NostrError(.invalidMessage, message) }
         func string(_ what: String) throws -> String {
             guard s.peek() == UInt8(ascii: "\"") else { throw fail("\(what) must be a string") }
             return try s.readString()
+        }
+        func end(_ type: String) throws {
+            guard s.consume(UInt8(ascii: "]")) else { throw fail("\(type): expected ']' after the last element") }
+            try s.expectEnd()
         }
         func next(_ what: String) throws {
             guard s.consume(UInt8(ascii: ",")) else { throw fail("missing \(what)") }
@@ -45,12 +60,15 @@ public enum RelayMessage: Sendable, Hashable {
         guard s.consume(UInt8(ascii: "[")) else { throw fail("a relay message must be a JSON array") }
         guard s.peek() == UInt8(ascii: "\"") else { throw fail("the first element must be the message type") }
         let type = try s.readString()
+        let message: RelayMessage
         switch type {
         case "EVENT":
             try next("subscription id")
             let sub = try string("subscription id")
             try next("event")
-            self = .event(subscription: sub, try Event.read(from: &s))
+            let event = try readEvent(&s)
+            try end("EVENT")
+            return .event(subscription: sub, event)
         case "OK":
             try next("event id")
             guard s.peek() == UInt8(ascii: "\""), let id = try s.withString({ Bytes32(hexUTF8: $0) }) else {
@@ -63,22 +81,22 @@ public enum RelayMessage: Sendable, Hashable {
             default: throw fail("OK: the accepted flag must be true or false")
             }
             // Some relays omit the message; NIP-01 requires it, but nothing is lost by allowing that.
-            let message = s.consume(UInt8(ascii: ",")) ? try string("OK message") : ""
-            self = .ok(eventID: EventID(storage: id), accepted: accepted, message: message)
+            let text = s.consume(UInt8(ascii: ",")) ? try string("OK message") : ""
+            message = .ok(eventID: EventID(storage: id), accepted: accepted, message: text)
         case "EOSE":
             try next("subscription id")
-            self = .eose(subscription: try string("subscription id"))
+            message = .eose(subscription: try string("subscription id"))
         case "CLOSED":
             try next("subscription id")
             let sub = try string("subscription id")
-            let message = s.consume(UInt8(ascii: ",")) ? try string("CLOSED message") : ""
-            self = .closed(subscription: sub, message: message)
+            let text = s.consume(UInt8(ascii: ",")) ? try string("CLOSED message") : ""
+            message = .closed(subscription: sub, message: text)
         case "NOTICE":
             try next("message")
-            self = .notice(try string("NOTICE message"))
+            message = .notice(try string("NOTICE message"))
         case "AUTH":
             try next("challenge")
-            self = .auth(challenge: try string("AUTH challenge"))
+            message = .auth(challenge: try string("AUTH challenge"))
         case "COUNT":
             try next("subscription id")
             let sub = try string("subscription id")
@@ -88,11 +106,34 @@ public enum RelayMessage: Sendable, Hashable {
             else { throw fail("COUNT: expected {\"count\": <non-negative integer>}") }
             var approximate = false
             if case .bool(let b)? = obj["approximate"] { approximate = b }
-            self = .count(subscription: sub, count: count, approximate: approximate)
+            message = .count(subscription: sub, count: count, approximate: approximate)
         default:
             throw fail("unknown relay message type '\(type.prefix(32))'")
         }
-        guard s.consume(UInt8(ascii: "]")) else { throw fail("\(type): expected ']' after the last element") }
-        try s.expectEnd()
+        try end(type)
+        return .message(message)
+    }
+}
+
+/// A relay message whose event, for an `EVENT`, stays a ``PackedEvent``: what a client
+/// that streams many events reads, building no `String` per tag.
+public enum PackedRelayMessage: Sendable {
+    /// `["EVENT", <sub>, <event>]`
+    case event(subscription: String, PackedEvent)
+    /// Any other message.
+    case message(RelayMessage)
+
+    /// A decoded message, its event of type `E`.
+    enum Decoded<E> {
+        case event(subscription: String, E)
+        case message(RelayMessage)
+    }
+
+    /// Decodes one relay message from UTF-8 bytes, without copying them.
+    public init(jsonUTF8 buffer: UnsafeRawBufferPointer) throws {
+        switch try RelayMessage.decode(buffer, readEvent: PackedEvent.read) {
+        case .event(let subscription, let event): self = .event(subscription: subscription, event)
+        case .message(let message): self = .message(message)
+        }
     }
 }

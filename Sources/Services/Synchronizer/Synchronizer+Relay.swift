@@ -17,6 +17,11 @@ extension Synchronizer {
 
     /// Syncs one relay from its cursor to `end`. Never throws: a failure is counted, and
     /// the windows finished before it are kept.
+    ///
+    /// Windows go into the archive through an ``IngestPipeline``: while one batch is
+    /// verified on every core and written, the stream fetches the next, and it waits when
+    /// the archive falls behind, so a relay that sends faster than the archive writes is
+    /// slowed, not buffered.
     nonisolated func sync(_ relay: RelayURL, cursor: Int64?, quirks: RelayQuirks, insecure: Bool = false, end: Int64) async -> SynchronizerReport {
         var report = SynchronizerReport()
         let since = max(settings.start, (cursor ?? settings.start - 1) + 1)
@@ -27,11 +32,22 @@ extension Synchronizer {
         var (connectionOptions, streamOptions) = settings.settings(for: relay)
         // The Validator found it valid only with certificate checks off: keep them off.
         if insecure { connectionOptions.allowInsecure = true }
+        // Ids and signatures are checked by the pipeline, on every core.
+        streamOptions.verifies = false
         let deadline = ContinuousClock.now + settings.relayBudget
-        var pending: [Event] = []
-        var through: Int64?
+        let ingest = IngestPipeline(writer: writer, parallelism: ProcessInfo.processInfo.activeProcessorCount, depth: 1)
+        var pending = PendingWindows()
         var learned = quirks
         var outcome = Outcome.synced
+        var through: Int64?
+        func take(_ outcomes: [IngestOutcome]) {
+            for o in outcomes {
+                report.eventsNew += o.result.new
+                report.eventsDuplicate += o.result.duplicates
+                report.eventsInvalid += o.rejected.count
+                for case .synced(_, let durable, _) in o.relayUpdates { through = durable }
+            }
+        }
         do {
             try await RelayConnection.withConnection(to: relay, options: connectionOptions) { connection in
                 let stream = try WindowedStream(
@@ -42,10 +58,9 @@ extension Synchronizer {
                     report.bytesReceived = connection.bytesReceived
                 }
                 while let window = try await stream.next() {
-                    pending += window.events
-                    through = window.through
-                    if pending.count >= settings.batchSize {
-                        try await flush(&pending, relay: relay, through: through, quirks: stream.quirks, into: &report)
+                    pending.add(window)
+                    if pending.events.count >= settings.batchSize || pending.bytes >= settings.batchBytes {
+                        take(try await ingest.submit(pending.batch(relay: relay, quirks: stream.quirks)))
                     }
                     if ContinuousClock.now >= deadline, window.through < end {
                         outcome = .partial
@@ -59,7 +74,8 @@ extension Synchronizer {
         }
         // Windows finished before a failure are complete: keep them.
         do {
-            try await flush(&pending, relay: relay, through: through, quirks: learned, into: &report, force: true)
+            if pending.through != nil { take(try await ingest.submit(pending.batch(relay: relay, quirks: learned))) }
+            take(try await ingest.finish())
         } catch {
             outcome = .failed
             report.failures[relay.url] = "archive write failed: \(error)"
@@ -73,25 +89,32 @@ extension Synchronizer {
             "relay synced",
             metadata: [
                 "relay": "\(relay.url)", "outcome": "\(outcome.rawValue)", "new": "\(report.eventsNew)",
-                "duplicate": "\(report.eventsDuplicate)", "invalid": "\(report.stream.invalid)",
+                "duplicate": "\(report.eventsDuplicate)", "invalid": "\(report.eventsInvalid)",
                 "requests": "\(report.stream.requests)", "through": "\(through.map(String.init) ?? "-")",
                 "error": "\(report.failures[relay.url] ?? "")",
             ])
         return report
     }
+}
 
-    /// Writes the pending events with the cursor at `through`, in one archive transaction.
-    private nonisolated func flush(
-        _ pending: inout [Event], relay: RelayURL, through: Int64?, quirks: RelayQuirks, into report: inout SynchronizerReport,
-        force: Bool = false
-    ) async throws {
-        guard let through, !pending.isEmpty || force else { return }
+/// Finished windows not yet handed to the archive.
+private struct PendingWindows {
+    var events: [PackedEvent] = []
+    var bytes = 0
+    /// The last second the windows cover.
+    var through: Int64?
+
+    mutating func add(_ window: WindowedStream.Window) {
+        events += window.events
+        bytes += window.events.reduce(0) { $0 + $1.byteCount }
+        through = window.through
+    }
+
+    /// The pending events as one batch, with the relay's cursor at their last second; empties.
+    mutating func batch(relay: RelayURL, quirks: RelayQuirks) -> IngestBatch {
+        defer { self = PendingWindows() }
         let now = Int64(Date().timeIntervalSince1970)
-        let batch = EventBatch(
-            events: pending, relay: relay, seenAt: now, relayUpdates: [.synced(relay: relay.url, through: through, quirks: quirks)])
-        let result = try await writer.write(batch)
-        report.eventsNew += result.new
-        report.eventsDuplicate += result.duplicates
-        pending.removeAll(keepingCapacity: true)
+        return IngestBatch(
+            .packed(events), relay: relay, seenAt: now, relayUpdates: through.map { [.synced(relay: relay.url, through: $0, quirks: quirks)] } ?? [])
     }
 }

@@ -17,7 +17,7 @@ public struct SynchronizerReport: Sendable {
     /// Stream counts summed over relays.
     public var stream = StreamStatistics()
     /// Events dropped: bad id or signature.
-    public var eventsInvalid: Int { stream.invalid }
+    public var eventsInvalid = 0
     /// Failures, by relay URL.
     public var failures: [String: String] = [:]
 
@@ -29,6 +29,7 @@ public struct SynchronizerReport: Sendable {
         relaysPartial += other.relaysPartial
         eventsNew += other.eventsNew
         eventsDuplicate += other.eventsDuplicate
+        eventsInvalid += other.eventsInvalid
         bytesReceived += other.bytesReceived
         stream.add(other.stream)
         failures.merge(other.failures) { a, _ in a }

@@ -17,6 +17,9 @@ public struct SynchronizerSettings: Sendable {
     public var relayBudget: Duration = .seconds(900)
     /// Events per archive write (one fsync and one transaction each).
     public var batchSize = 2_000
+    /// Bytes of events per archive write at most, whatever their number: what one relay's
+    /// batch holds in memory.
+    public var batchBytes = 4 << 20
     /// Connection and stream settings, for every relay unless overridden.
     public var connection = ConnectionOptions()
     public var stream = StreamOptions()

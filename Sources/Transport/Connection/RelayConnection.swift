@@ -11,12 +11,7 @@ import NIOWebSocket
 /// bounded by the options and never trap.
 public final class RelayConnection {
     /// What one read produced.
-    public enum Received: Sendable {
-        /// A well-formed relay message, with its size on the wire.
-        case message(RelayMessage, bytes: Int)
-        /// A WebSocket message that is not a valid relay message, and why.
-        case malformed(String)
-    }
+    public typealias Received = RelayReceived<RelayMessage>
 
     /// The relay this connection talks to.
     public let url: RelayURL
@@ -60,6 +55,16 @@ public final class RelayConnection {
     /// Reads the next relay message. Pings are answered on the way.
     /// - Throws: ``TransportError`` when the relay closes, stalls or breaks the protocol.
     public func receive() async throws -> Received {
+        try await receive(decoding: RelayMessage.init(jsonUTF8:))
+    }
+
+    /// Reads the next relay message, an event left packed: how a stream of many events
+    /// reads them.
+    public func receivePacked() async throws -> RelayReceived<PackedRelayMessage> {
+        try await receive(decoding: PackedRelayMessage.init(jsonUTF8:))
+    }
+
+    private func receive<Message>(decoding decode: (UnsafeRawBufferPointer) throws -> Message) async throws -> RelayReceived<Message> {
         while true {
             let next: WebSocketFrame?
             do { next = try await inbound.next() } catch { throw Self.transportError(errors.error ?? error) }
@@ -71,7 +76,7 @@ public final class RelayConnection {
                 bytesReceived += frame.data.readableBytes
                 return frame.data.withUnsafeReadableBytes { bytes in
                     do {
-                        return .message(try RelayMessage(jsonUTF8: bytes), bytes: bytes.count)
+                        return .message(try decode(bytes), bytes: bytes.count)
                     } catch {
                         return .malformed("\(error)")
                     }
@@ -108,4 +113,12 @@ public final class RelayConnection {
         default: return TransportError(.protocolError, "\(error)")
         }
     }
+}
+
+/// What one read from a relay produced.
+public enum RelayReceived<Message: Sendable>: Sendable {
+    /// A well-formed relay message, with its size on the wire.
+    case message(Message, bytes: Int)
+    /// A WebSocket message that is not a valid relay message, and why.
+    case malformed(String)
 }

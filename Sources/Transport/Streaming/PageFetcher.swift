@@ -1,18 +1,22 @@
 import Foundation
 import Nostr
 
-/// One REQ over an open connection: sends it, reads to EOSE, and keeps the events that are
-/// valid, match, and fall in the window. Answers NIP-42 AUTH when a key is configured.
+/// One REQ over an open connection: sends it, reads to EOSE, and keeps the events that
+/// match and fall in the window, packed (their ids and signatures are checked once their
+/// window is complete). Answers NIP-42 AUTH when a key is configured.
 final class PageFetcher {
     /// What one REQ returned.
     struct Page {
-        /// Valid, matching, in-window events, each once.
-        var events: [Event] = []
+        /// Matching, in-window events, each once, not yet verified.
+        var events: [PackedEvent] = []
+        /// Their size as received.
+        var bytes = 0
         /// EVENT messages received for the REQ, whatever their validity.
         var raw = 0
         /// The oldest created_at among the in-window events received (valid or not).
         var oldest: Int64?
-        /// The relay sent more than ``StreamOptions/maxEventsPerFetch`` and was cut off.
+        /// The relay sent more than ``StreamOptions/maxEventsPerFetch`` events, or more than
+        /// ``StreamOptions/maxPageBytes`` bytes of them, and was cut off.
         var flooded = false
     }
 
@@ -23,8 +27,6 @@ final class PageFetcher {
     private var nextSubscription = 0
     private var challenge: String?
     private var authenticated = false
-    /// Ids whose signature was checked in this stream: split windows fetch them again.
-    private var verified = Set<EventID>()
 
     init(connection: RelayConnection, options: StreamOptions, quirks: RelayQuirks) {
         self.connection = connection
@@ -66,23 +68,24 @@ final class PageFetcher {
             guard ContinuousClock.now < deadline else {
                 throw TransportError(.readTimeout, "no EOSE within \(options.fetchTimeout)")
             }
-            switch try await connection.receive() {
+            switch try await connection.receivePacked() {
             case .malformed:
                 statistics.malformed += 1
-            case .message(let message, let bytes):
+            case .message(.event(let subscription, let event), let bytes):
+                guard subscription == sub.value else { continue }
+                page.raw += 1
+                statistics.received += 1
+                if event.createdAt > previous { quirks.unordered = true }
+                previous = event.createdAt
+                if page.raw > limit { quirks.ignoresLimit = true }
+                accept(event, bytes: bytes, windowed: windowed, since: since, until: until, seen: &seen, into: &page)
+                if page.raw >= options.maxEventsPerFetch || page.bytes >= options.maxPageBytes {
+                    page.flooded = true
+                    try await connection.send(.close(sub))
+                    return page
+                }
+            case .message(.message(let message), _):
                 switch message {
-                case .event(let subscription, let event) where subscription == sub.value:
-                    page.raw += 1
-                    statistics.received += 1
-                    if event.createdAt > previous { quirks.unordered = true }
-                    previous = event.createdAt
-                    if page.raw > limit { quirks.ignoresLimit = true }
-                    accept(event, bytes: bytes, windowed: windowed, since: since, until: until, seen: &seen, into: &page)
-                    if page.raw >= options.maxEventsPerFetch {
-                        page.flooded = true
-                        try await connection.send(.close(sub))
-                        return page
-                    }
                 case .eose(let subscription) where subscription == sub.value:
                     try await connection.send(.close(sub))
                     return page
@@ -102,17 +105,15 @@ final class PageFetcher {
         }
     }
 
-    private func accept(_ event: Event, bytes: Int, windowed: [Filter], since: Int64, until: Int64, seen: inout Set<EventID>, into page: inout Page) {
+    private func accept(
+        _ event: PackedEvent, bytes: Int, windowed: [Filter], since: Int64, until: Int64, seen: inout Set<EventID>, into page: inout Page
+    ) {
         guard event.createdAt >= since && event.createdAt <= until else { return }
         page.oldest = min(page.oldest ?? .max, event.createdAt)
         guard bytes <= options.maxEventBytes else { statistics.oversized += 1; return }
         guard windowed.contains(where: { $0.matches(event) }) else { statistics.outsideFilter += 1; return }
         guard seen.insert(event.id).inserted else { statistics.duplicate += 1; return }
-        if !verified.contains(event.id) {
-            guard (try? event.verify()) != nil else { statistics.invalid += 1; return }
-            if verified.count >= 20_000 { verified.removeAll(keepingCapacity: true) }  // ~1 MB per stream
-            verified.insert(event.id)
-        }
+        page.bytes += bytes
         page.events.append(event)
     }
 

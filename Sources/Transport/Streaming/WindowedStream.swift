@@ -1,3 +1,4 @@
+import Foundation
 public import Nostr
 
 /// Every event of some filters in `[since, until]` from one relay, complete, in ascending
@@ -13,7 +14,8 @@ public import Nostr
 public final class WindowedStream {
     /// One finished window: all its events, and the last second it covers.
     public struct Window: Sendable {
-        public let events: [Event]
+        /// The window's events, packed; verified unless ``StreamOptions/verifies`` is off.
+        public let events: [PackedEvent]
         /// Every event up to and including this second has been delivered.
         public let through: Int64
     }
@@ -92,7 +94,8 @@ public final class WindowedStream {
             bounds.removeLast()
             since = upper + 1
             planNextWindow(span: upper - lower + 1, events: page.raw)
-            let events = Self.ordered(page.events)
+            var events = Self.ordered(page.events)
+            if fetcher.options.verifies { events = await verified(events) }
             fetcher.statistics.yielded += events.count
             return Window(events: events, through: upper)
         }
@@ -114,7 +117,7 @@ public final class WindowedStream {
     /// For a page whose oldest second is `m`: fetches all of second `m` and probes for
     /// anything older in the window. Returns the events of second `m` the page lacked when
     /// the page is thereby shown complete, nil when it is not.
-    private func boundaryCheck(_ page: PageFetcher.Page, lower: Int64) async throws -> [Event]? {
+    private func boundaryCheck(_ page: PageFetcher.Page, lower: Int64) async throws -> [PackedEvent]? {
         guard let oldest = page.oldest else { return [] }
         let (boundary, cut) = try await fetchWholeSecond(oldest)
         if cut { return nil }
@@ -151,7 +154,15 @@ public final class WindowedStream {
         if upper - since + 1 > next { bounds.append(since + next - 1) }
     }
 
-    private static func ordered(_ events: [Event]) -> [Event] {
+    /// The events whose id and signature verify, checked on every core; the others are counted.
+    private func verified(_ events: [PackedEvent]) async -> [PackedEvent] {
+        let valid = await Parallel.map(events, parallelism: ProcessInfo.processInfo.activeProcessorCount) { (try? $0.verify()) != nil }
+        let kept = zip(events, valid).filter(\.1).map(\.0)
+        fetcher.statistics.invalid += events.count - kept.count
+        return kept
+    }
+
+    private static func ordered(_ events: [PackedEvent]) -> [PackedEvent] {
         events.sorted { $0.createdAt != $1.createdAt ? $0.createdAt < $1.createdAt : $0.id < $1.id }
     }
 }

@@ -22,7 +22,7 @@ struct ImportCommand: AsyncParsableCommand {
     var relay: String?
 
     @Option(help: "Events per durable batch.")
-    var batchSize = ImportPipeline.defaultBatchSize
+    var batchSize = IngestPipeline.defaultBatchSize
 
     @Argument(help: ArgumentHelp("JSON lines file, or - for standard input.", valueName: "file"))
     var file: String
@@ -46,33 +46,38 @@ struct ImportCommand: AsyncParsableCommand {
         let reader = try LineReader.open(file)
         var summary = ImportSummary()
         var progress = Progress("importing")
-        let pipeline = ImportPipeline(
-            writer: writer, relay: relayURL, seenAt: Int64(time(nil)), parallelism: ProcessInfo.processInfo.activeProcessorCount)
+        let pipeline = IngestPipeline(writer: writer, parallelism: ProcessInfo.processInfo.activeProcessorCount)
+        let seenAt = Int64(time(nil))
         let maxLine = reader.maxLine
-        try await pipeline.run(
-            next: {
-                var batch: [ImportPipeline.Line] = []
-                while batch.count < batchSize, let line = try reader.next() {
-                    if line.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-                    if line.truncated {
-                        summary.reject(line: line.number, text: line.bytes, error: NostrError(.invalidEvent, "line longer than \(maxLine) bytes"))
-                        continue
-                    }
-                    batch.append(.init(bytes: line.bytes, number: line.number))
+        func report(_ outcomes: [IngestOutcome]) {
+            for outcome in outcomes {
+                for rejection in outcome.rejected {
+                    summary.reject(line: rejection.line?.number ?? 0, text: rejection.line?.bytes ?? [], error: rejection.error)
                 }
-                return batch
-            },
-            report: { outcome in
-                for (line, error) in outcome.rejected { summary.reject(line: line.number, text: line.bytes, error: error) }
                 summary.accepted += outcome.result.new
                 summary.duplicates += outcome.result.duplicates
                 summary.observations += outcome.result.observations
                 if let last = outcome.lastID {
                     // Unbuffered: a test that kills this process must see every ack written.
-                    StandardOutput.writeLine("ack \(outcome.written) \(last.hex)")
+                    StandardOutput.writeLine("ack \(outcome.accepted) \(last.hex)")
                 }
                 progress.update(done: Int64(summary.total), total: nil, unit: "events")
-            })
+            }
+        }
+        while true {
+            var lines: [IngestBatch.Line] = []
+            while lines.count < batchSize, let line = try reader.next() {
+                if line.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+                if line.truncated {
+                    summary.reject(line: line.number, text: line.bytes, error: NostrError(.invalidEvent, "line longer than \(maxLine) bytes"))
+                    continue
+                }
+                lines.append(.init(bytes: line.bytes, number: line.number))
+            }
+            if lines.isEmpty { break }
+            report(try await pipeline.submit(IngestBatch(.json(lines), relay: relayURL, seenAt: seenAt)))
+        }
+        report(try await pipeline.finish())
         progress.finish()
         StandardOutput.writeLine(summary.report)
     }
