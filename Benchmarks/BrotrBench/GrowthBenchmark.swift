@@ -5,6 +5,7 @@ import Glibc
 import Logging
 import Nostr
 import Services
+import Transport
 
 /// Grows one archive to `count` events of the network-shaped corpus (``NetworkCorpus``),
 /// importing as `brotr import` does, and prints per `step` events: the import rate, the
@@ -151,7 +152,7 @@ struct GrowthBenchmark {
         _ = try await archive.writer?.addRelays([url], discoveredAt: 1)
         var settings = SynchronizerSettings()
         settings.endLag = 0
-        let synchronizer = try Synchronizer(archive: archive, settings: settings, allowLoopback: true, logger: Logger(label: "bench"))
+        let synchronizer = try Synchronizer(archive: archive, settings: settings, network: NetworkConfiguration(allowLoopback: true), logger: Logger(label: "bench"))
         let t = Clock.now()
         let report = try await synchronizer.runCycle()
         return Double(report.eventsNew) / (Clock.now() - t)

@@ -44,7 +44,7 @@ struct DiscoveryTests {
             """.utf8
         ).write(to: URL(fileURLWithPath: file))
         let archive = try Archive.open(space.directory)
-        let seeder = Seeder(archive: archive, settings: SeederSettings(builtin: false, file: file), allowLoopback: true, logger: logger)
+        let seeder = Seeder(archive: archive, settings: SeederSettings(builtin: false, file: file), network: NetworkConfiguration(allowLoopback: true), logger: logger)
         let first = try await seeder.runCycle()
         #expect(first.seeded && first.added == 2)
         #expect(first.rejected.map(\.line) == [4, 6])
@@ -56,10 +56,10 @@ struct DiscoveryTests {
         // Straight into relays when asked; a missing file is a clear error.
         let other = workspace()
         let direct = try Archive.open(other.directory)
-        let toRelays = Seeder(archive: direct, settings: SeederSettings(builtin: false, file: file, toRelays: true), allowLoopback: true, logger: logger)
+        let toRelays = Seeder(archive: direct, settings: SeederSettings(builtin: false, file: file, toRelays: true), network: NetworkConfiguration(allowLoopback: true), logger: logger)
         #expect(try await toRelays.runCycle().added == 2)
         #expect(try direct.relays().map(\.url) == ["ws://127.0.0.1:7001", "ws://127.0.0.1:7002"])
-        let missing = Seeder(archive: try Archive.open(workspace().directory), settings: SeederSettings(builtin: false, file: file + ".nope"), allowLoopback: true, logger: logger)
+        let missing = Seeder(archive: try Archive.open(workspace().directory), settings: SeederSettings(builtin: false, file: file + ".nope"), network: NetworkConfiguration(allowLoopback: true), logger: logger)
         await #expect { try await missing.runCycle() } throws: { "\($0)".contains("cannot read the seed file") && "\($0)".contains(".nope") }
     }
 
@@ -89,7 +89,7 @@ struct DiscoveryTests {
         let archive = try Archive.open(space.directory)
         _ = try await archive.writer?.write(EventBatch(events: Array(events[0..<3]), seenAt: 1))
         _ = try await archive.writer?.addRelays([try RelayURL("ws://127.0.0.1:7102", allowLoopback: true)], discoveredAt: 1)
-        let finder = Finder(archive: archive, settings: FinderSettings(batchSize: 2), allowLoopback: true, logger: logger)
+        let finder = Finder(archive: archive, settings: FinderSettings(batchSize: 2), network: NetworkConfiguration(allowLoopback: true), logger: logger)
         let first = try await finder.runCycle()
         #expect(first.eventsScanned == 3)
         #expect(try candidateURLs(archive) == ["ws://127.0.0.1:7101", "ws://127.0.0.1:7103", "ws://127.0.0.1:7104"])
@@ -97,7 +97,7 @@ struct DiscoveryTests {
         // Nothing new: nothing scanned. New events, whatever their created_at: scanned once.
         #expect(try await finder.runCycle().eventsScanned == 0)
         _ = try await archive.writer?.write(EventBatch(events: Array(events[3...]), seenAt: 2))
-        let again = Finder(archive: archive, settings: FinderSettings(), allowLoopback: true, logger: logger)
+        let again = Finder(archive: archive, settings: FinderSettings(), network: NetworkConfiguration(allowLoopback: true), logger: logger)
         let second = try await again.runCycle()
         #expect(second.eventsScanned == 2 && second.candidatesAdded == 1)
         #expect(try candidateURLs(archive) == ["ws://127.0.0.1:7101", "ws://127.0.0.1:7103", "ws://127.0.0.1:7104", "ws://127.0.0.1:7105"])
@@ -120,7 +120,7 @@ struct DiscoveryTests {
         settings.connection = ConnectionOptions(connectTimeout: .seconds(90), readTimeout: .seconds(90))
         settings.cooldown = 0
         settings.maxFailures = 2
-        let validator = Validator(archive: archive, settings: settings, allowLoopback: true, logger: logger)
+        let validator = Validator(archive: archive, settings: settings, network: NetworkConfiguration(allowLoopback: true), logger: logger)
 
         let first = try await validator.runCycle()
         #expect(first.checked == 3 && first.promoted == 2 && first.failed == 1 && first.dropped == 0 && first.remaining == 1)
@@ -143,7 +143,7 @@ struct DiscoveryTests {
         var settings = ValidatorSettings()
         settings.connection = ConnectionOptions(connectTimeout: .seconds(90), readTimeout: .seconds(90))
         settings.cooldown = 3600
-        let validator = Validator(archive: archive, settings: settings, allowLoopback: true, logger: logger)
+        let validator = Validator(archive: archive, settings: settings, network: NetworkConfiguration(allowLoopback: true), logger: logger)
         #expect(try await validator.runCycle().checked == 1)
         #expect(try await validator.runCycle().checked == 0)
         #expect(try CandidateStore(archive: archive).all().first?.failures == 1)
@@ -168,7 +168,7 @@ extension DiscoveryTests {
             HTTPSource(url: server.url("/down"), cooldown: 3600, timeout: .seconds(30)),
         ]
         let archive = try Archive.open(workspace().directory)
-        let finder = Finder(archive: archive, settings: FinderSettings(sources: sources), allowLoopback: true, logger: logger)
+        let finder = Finder(archive: archive, settings: FinderSettings(sources: sources), network: NetworkConfiguration(allowLoopback: true), logger: logger)
         let first = try await finder.runCycle()
         #expect(first.sourcesFetched == 2 && first.sourcesFailed == 3)
         #expect(first.candidatesAdded == 3)
@@ -204,18 +204,18 @@ extension DiscoveryTests {
         // Without the fallback the certificate is refused; with it the relay is promoted
         // and marked insecure for the Synchronizer.
         settings.allowInsecureFallback = false
-        let strict = try await Validator(archive: archive, settings: settings, allowLoopback: true, logger: logger).runCycle()
+        let strict = try await Validator(archive: archive, settings: settings, network: NetworkConfiguration(allowLoopback: true), logger: logger).runCycle()
         #expect(strict.promoted == 0 && strict.failed == 1)
         settings.allowInsecureFallback = true
         settings.cooldown = 0
-        let lenient = try await Validator(archive: archive, settings: settings, allowLoopback: true, logger: logger).runCycle()
+        let lenient = try await Validator(archive: archive, settings: settings, network: NetworkConfiguration(allowLoopback: true), logger: logger).runCycle()
         #expect(lenient.promoted == 1)
         #expect(try archive.relayStates()[relay.url.url]?.insecure == true)
 
         var sync = SynchronizerSettings()
         sync.endLag = 0
         sync.connection = ConnectionOptions(connectTimeout: .seconds(90), readTimeout: .seconds(90))
-        let report = try await Synchronizer(archive: archive, settings: sync, allowLoopback: true, logger: logger).runCycle()
+        let report = try await Synchronizer(archive: archive, settings: sync, network: NetworkConfiguration(allowLoopback: true), logger: logger).runCycle()
         #expect(report.relaysSynced == 1 && report.eventsNew == 50, "\(report.failures)")
     }
 }

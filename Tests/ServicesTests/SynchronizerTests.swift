@@ -49,7 +49,7 @@ struct SynchronizerTests {
     func cycle(_ workspace: Workspace, relays: [TestRelay], settings: SynchronizerSettings) async throws -> (SynchronizerReport, Archive) {
         let archive = try Archive.open(workspace.directory)
         _ = try await archive.writer?.addRelays(relays.map(\.url), discoveredAt: 1)
-        let synchronizer = try Synchronizer(archive: archive, settings: settings, allowLoopback: true, logger: Logger(label: "test"))
+        let synchronizer = try Synchronizer(archive: archive, settings: settings, network: NetworkConfiguration(allowLoopback: true), logger: Logger(label: "test"))
         return (try await synchronizer.runCycle(), archive)
     }
 

@@ -53,7 +53,7 @@ struct ThirdPartyRelayTests {
     func cycle(_ directory: DataDirectory, relay: RelayURL, pageSize: Int) async throws -> (SynchronizerReport, Archive) {
         let archive = try Archive.open(directory)
         _ = try await archive.writer?.addRelays([relay], discoveredAt: 1)
-        let synchronizer = try Synchronizer(archive: archive, settings: settings(pageSize: pageSize), allowLoopback: true, logger: Logger(label: "test"))
+        let synchronizer = try Synchronizer(archive: archive, settings: settings(pageSize: pageSize), network: NetworkConfiguration(allowLoopback: true), logger: Logger(label: "test"))
         return (try await synchronizer.runCycle(), archive)
     }
 

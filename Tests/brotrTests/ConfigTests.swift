@@ -67,8 +67,8 @@ struct ConfigTests {
 
     @Test func archiveSettingsAreBounded() throws {
         let c = try BrotrConfig(yaml: "archive:\n  segment_size: 1048576\n  compression_level: 9\n", file: nil)
-        #expect(c.archive.segmentSize == 1 << 20)
-        #expect(c.archive.configuration.compressionLevel == 9)
+        #expect(c.archive.maxSegmentBytes == 1 << 20)
+        #expect(c.archive.compressionLevel == 9)
         for bad in ["archive:\n  segment_size: 10\n", "archive:\n  frame_size: 100\n", "archive:\n  compression_level: 13\n"] {
             #expect(throws: ConfigError.self, "\(bad)") { try BrotrConfig(yaml: bad, file: nil) }
         }

@@ -33,6 +33,10 @@ struct SyncFloodTests {
         let corpusBytes = events.reduce(0) { $0 + $1.jsonBytes.count }
         var behavior = TestRelayBehavior()
         behavior.ignoreLimit = true
+        // The first connection stops sending midway (a whole sync sends about 10,000), so
+        // that the kill below lands mid-flood however fast the machine is.
+        behavior.stallAfter = 6000
+        behavior.misbehavingConnections = 1
         let relay = try await TestRelay(events: events, behavior: behavior)
         defer { Task { await relay.stop() } }
         let tmp = try TempDirectory("cli-sync-flood")

@@ -1,7 +1,7 @@
 public import Nostr
 
 /// How the archive stores data.
-public struct ArchiveConfiguration: Sendable {
+public struct ArchiveConfiguration: Sendable, Hashable {
     /// Segments rotate when they reach this size.
     public var maxSegmentBytes: Int64
     /// The most uncompressed bytes per LZ4 frame (a point read decompresses one frame).

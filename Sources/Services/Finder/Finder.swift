@@ -2,7 +2,7 @@ public import Archive
 import Foundation
 public import Logging
 import Nostr
-import Transport
+public import Transport
 
 /// How much the Finder reads per cycle.
 public struct FinderSettings: Sendable, Equatable {
@@ -44,13 +44,14 @@ public actor Finder: CycleStage {
 
     let archive: Archive
     let settings: FinderSettings
-    let allowLoopback: Bool
+    /// Which relays are admitted, and how overlay networks are reached.
+    let network: NetworkConfiguration
     let logger: Logger
 
-    public init(archive: Archive, settings: FinderSettings, allowLoopback: Bool, logger: Logger) {
+    public init(archive: Archive, settings: FinderSettings, network: NetworkConfiguration, logger: Logger) {
         self.archive = archive
         self.settings = settings
-        self.allowLoopback = allowLoopback
+        self.network = network
         self.logger = logger
     }
 
@@ -77,7 +78,7 @@ public actor Finder: CycleStage {
             let batch = try archive.events(after: report.position, limit: limit)
             guard let last = batch.last else { break }
             for (_, event) in batch {
-                for url in RelayURLExtractor.urls(in: event, allowLoopback: allowLoopback) where seen.insert(url.url).inserted {
+                for url in RelayURLExtractor.urls(in: event, allowLoopback: network.allowLoopback) where seen.insert(url.url).inserted {
                     found.append(url)
                 }
             }
@@ -99,7 +100,7 @@ public actor Finder: CycleStage {
                 let body = try await HTTPFetch.get(source.url, timeout: source.timeout, maxBytes: source.maxBytes)
                 let document = try JSONValue(parsing: body)
                 for text in HTTPSource.strings(in: document, path: source.path) {
-                    if let url = try? RelayURL(text, allowLoopback: allowLoopback), seen.insert(url.url).inserted { found.append(url) }
+                    if let url = try? RelayURL(text, allowLoopback: network.allowLoopback), seen.insert(url.url).inserted { found.append(url) }
                 }
                 report.sourcesFetched += 1
             } catch {

@@ -1,6 +1,7 @@
 public import Archive
 import Foundation
 public import Logging
+public import Transport
 import Nostr
 
 /// What the Seeder reads, and where it puts what it reads.
@@ -34,13 +35,14 @@ public actor Seeder: CycleStage {
 
     let archive: Archive
     let settings: SeederSettings
-    let allowLoopback: Bool
+    /// Which relays are admitted, and how overlay networks are reached.
+    let network: NetworkConfiguration
     let logger: Logger
 
-    public init(archive: Archive, settings: SeederSettings, allowLoopback: Bool, logger: Logger) {
+    public init(archive: Archive, settings: SeederSettings, network: NetworkConfiguration, logger: Logger) {
         self.archive = archive
         self.settings = settings
-        self.allowLoopback = allowLoopback
+        self.network = network
         self.logger = logger
     }
 
@@ -64,7 +66,7 @@ public actor Seeder: CycleStage {
             } catch {
                 throw StageError("cannot read the seed file \(file): \(error.localizedDescription); fix seeder.file in the config")
             }
-            let list = SeedList(parsing: text, allowLoopback: allowLoopback)
+            let list = SeedList(parsing: text, allowLoopback: network.allowLoopback)
             for rejected in list.rejected {
                 logger.warning("seed line skipped", metadata: ["file": "\(file)", "line": "\(rejected.line)", "text": "\(rejected.text)", "reason": "\(rejected.reason)"])
             }

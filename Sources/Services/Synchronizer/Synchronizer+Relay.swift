@@ -29,7 +29,7 @@ extension Synchronizer {
             report.relaysSynced = 1
             return report
         }
-        var (connectionOptions, streamOptions) = settings.settings(for: relay)
+        var (connectionOptions, streamOptions) = settings.settings(for: relay, network: network)
         // The Validator found it valid only with certificate checks off: keep them off.
         if insecure { connectionOptions.allowInsecure = true }
         // Ids and signatures are checked by the pipeline, on every core.

@@ -2,7 +2,7 @@ public import Archive
 import Foundation
 public import Logging
 public import Nostr
-import Transport
+public import Transport
 
 /// Archives the events of every known relay, completely, from each relay's cursor to
 /// now minus the end lag (BigBrotr's Synchronizer, in one actor).
@@ -16,21 +16,26 @@ public actor Synchronizer {
     let archive: Archive
     let writer: ArchiveWriter
     let settings: SynchronizerSettings
-    let allowLoopback: Bool
+    /// Which relays are admitted, and how overlay networks are reached.
+    let network: NetworkConfiguration
     let logger: Logger
 
-    public init(archive: Archive, settings: SynchronizerSettings, allowLoopback: Bool, logger: Logger) throws {
+    public init(archive: Archive, settings: SynchronizerSettings, network: NetworkConfiguration, logger: Logger) throws {
         guard let writer = archive.writer else { throw ArchiveError(.invalidRequest, "the Synchronizer needs a writable archive") }
         self.archive = archive
         self.writer = writer
+        // A relay that demands NIP-42 AUTH gets an answer signed by this key: the configured
+        // one, or one made for this Synchronizer.
+        var settings = settings
+        if settings.stream.authKey == nil { settings.stream.authKey = SecretKey.generate() }
         self.settings = settings
-        self.allowLoopback = allowLoopback
+        self.network = network
         self.logger = logger
     }
 
     /// One cycle: every relay in the archive, shuffled, several at once.
     public func runCycle() async throws -> SynchronizerReport {
-        let relays = try archive.relays().compactMap { try? RelayURL($0.url, allowLoopback: allowLoopback) }.shuffled()
+        let relays = try archive.relays().compactMap { try? RelayURL($0.url, allowLoopback: network.allowLoopback) }.shuffled()
         let states = try archive.relayStates()
         let end = Int64(Date().timeIntervalSince1970) - settings.endLag
         let limits = NetworkLimits(total: settings.concurrency, perNetwork: settings.networkConcurrency)

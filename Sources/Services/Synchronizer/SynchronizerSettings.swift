@@ -2,7 +2,7 @@ public import Nostr
 public import Transport
 
 /// How the Synchronizer syncs: what, how far, how many at once, and per-relay overrides.
-public struct SynchronizerSettings: Sendable {
+public struct SynchronizerSettings: Sendable, Hashable {
     /// Relays synced at once.
     public var concurrency = 8
     /// Relays synced at once per network (tor, i2p and loki are slow and share a proxy).
@@ -25,17 +25,13 @@ public struct SynchronizerSettings: Sendable {
     public var stream = StreamOptions()
     /// Per-relay overrides, by relay URL.
     public var overrides: [String: RelayOverride] = [:]
-    /// SOCKS5 proxies by network (tor, i2p, loki); connecting to a relay of an overlay
-    /// network without one fails at once.
-    public var proxies: [RelayNetwork: SOCKSProxy] = [:]
 
     public init() {}
 
     /// The connection and stream settings for one relay, after its override.
-    func settings(for relay: RelayURL) -> (ConnectionOptions, StreamOptions) {
-        var connection = connection
+    func settings(for relay: RelayURL, network: NetworkConfiguration) -> (ConnectionOptions, StreamOptions) {
+        var connection = network.options(connection, for: relay)
         var stream = stream
-        connection.proxy = proxies[relay.network] ?? connection.proxy
         if let o = overrides[relay.url] {
             if let v = o.connectTimeout { connection.connectTimeout = v }
             if let v = o.readTimeout { connection.readTimeout = v }

@@ -3,7 +3,7 @@ import Foundation
 public import Logging
 import Nostr
 import Probes
-import Transport
+public import Transport
 
 /// Checks candidate relays and promotes the ones that speak Nostr (BigBrotr's Validator).
 ///
@@ -27,13 +27,14 @@ public actor Validator: CycleStage {
 
     let archive: Archive
     let settings: ValidatorSettings
-    let allowLoopback: Bool
+    /// Which relays are admitted, and how overlay networks are reached.
+    let network: NetworkConfiguration
     let logger: Logger
 
-    public init(archive: Archive, settings: ValidatorSettings, allowLoopback: Bool, logger: Logger) {
+    public init(archive: Archive, settings: ValidatorSettings, network: NetworkConfiguration, logger: Logger) {
         self.archive = archive
         self.settings = settings
-        self.allowLoopback = allowLoopback
+        self.network = network
         self.logger = logger
     }
 
@@ -58,13 +59,13 @@ public actor Validator: CycleStage {
         var promoted: [RelayURL] = []
         var dropped = Set<String>()
         let limits = NetworkLimits(total: settings.concurrency, perNetwork: settings.networkConcurrency)
-        let (admitLoopback, checkSettings) = (allowLoopback, settings)
+        let (network, checkSettings) = (network, settings)
         await limits.forEach(Array(due), network: { RelayNetwork(rawValue: $0.network) ?? .clearnet }) { candidate in
             // Not a relay URL under the current settings (loopback turned off, say).
-            guard let url = try? RelayURL(candidate.url, allowLoopback: admitLoopback) else {
+            guard let url = try? RelayURL(candidate.url, allowLoopback: network.allowLoopback) else {
                 return (candidate, nil, ProbeResult<RelayCheck.Answer>.failure("not an admissible relay URL"))
             }
-            let options = checkSettings.connection(for: url)
+            let options = network.options(checkSettings.connection, for: url)
             return (candidate, url, await RelayCheck.run(url, options: options, insecureFallback: checkSettings.allowInsecureFallback))
         } collect: { (outcome: (candidate: Candidate, url: RelayURL?, result: ProbeResult<RelayCheck.Answer>)) in
             let (candidate, url, result) = outcome

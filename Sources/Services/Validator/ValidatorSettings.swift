@@ -2,7 +2,7 @@ public import Nostr
 public import Transport
 
 /// How the Validator checks candidates.
-public struct ValidatorSettings: Sendable {
+public struct ValidatorSettings: Sendable, Hashable {
     /// Candidates checked at once, in total and per network.
     public var concurrency = 16
     public var networkConcurrency: [RelayNetwork: Int] = [.clearnet: 16, .tor: 2, .i2p: 2, .loki: 2, .loopback: 16]
@@ -14,16 +14,8 @@ public struct ValidatorSettings: Sendable {
     public var maxFailures = 720
     /// Connect and read timeouts for the check.
     public var connection = ConnectionOptions(connectTimeout: .seconds(10), readTimeout: .seconds(10))
-    /// SOCKS5 proxies by network (tor, i2p, loki).
-    public var proxies: [RelayNetwork: SOCKSProxy] = [:]
     /// When TLS verification fails, check again accepting any certificate.
     public var allowInsecureFallback = true
 
     public init() {}
-
-    func connection(for relay: RelayURL) -> ConnectionOptions {
-        var options = connection
-        options.proxy = proxies[relay.network] ?? options.proxy
-        return options
-    }
 }

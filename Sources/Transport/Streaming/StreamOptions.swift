@@ -1,7 +1,7 @@
 public import Nostr
 
 /// Settings of a windowed stream.
-public struct StreamOptions: Sendable {
+public struct StreamOptions: Sendable, Hashable {
     /// Events asked for per REQ; a page this full is checked for truncation or split.
     public var pageSize: Int
     /// Events whose EVENT message is larger than this are dropped and counted.

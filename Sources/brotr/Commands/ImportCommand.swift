@@ -3,6 +3,7 @@ import Archive
 import Foundation
 import Glibc
 import Nostr
+import Transport
 
 /// `brotr import`: NIP-01 events as JSON lines into the archive.
 struct ImportCommand: AsyncParsableCommand {
@@ -41,7 +42,7 @@ struct ImportCommand: AsyncParsableCommand {
                 throw CLIFailure("--relay \(relay): \(error.message)")
             }
         }
-        let archive = try Archive.open(data.directory, configuration: config.archive.configuration)
+        let archive = try Archive.open(data.directory, configuration: config.archive)
         guard let writer = archive.writer else { throw CLIFailure("the archive is not writable") }
         let reader = try LineReader.open(file)
         var summary = ImportSummary()

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Archive
+import Transport
 
 /// `--data DIR`, for every command that opens the archive.
 struct DataOptions: ParsableArguments {

@@ -3,6 +3,7 @@ import Archive
 import Services
 import Glibc
 import Nostr
+import Transport
 
 /// `brotr relays`: work with relay URLs and the relay table.
 struct RelaysCommand: AsyncParsableCommand {
@@ -33,7 +34,7 @@ struct RelaysAddCommand: AsyncParsableCommand {
                 rejected += 1
             }
         }
-        let archive = try Archive.open(data.directory, configuration: config.archive.configuration)
+        let archive = try Archive.open(data.directory, configuration: config.archive)
         guard let writer = archive.writer else { throw CLIFailure("the archive is not writable") }
         let added = try await writer.addRelays(relays, discoveredAt: Int64(time(nil)))
         for relay in added { print("added\t\(relay.url)\t\(relay.network.rawValue)") }

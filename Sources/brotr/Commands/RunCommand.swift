@@ -31,7 +31,7 @@ struct RunCommand: AsyncParsableCommand {
         guard let stage = Stage(rawValue: stage), StageFactory.available.contains(stage) else {
             throw NotImplemented.fail("run \(self.stage)\(once ? " --once" : "")")
         }
-        let archive = try Archive.open(data.directory, configuration: config.archive.configuration)
+        let archive = try Archive.open(data.directory, configuration: config.archive)
         guard once else {
             // Until SIGTERM/SIGINT, at the stage's interval, even when the config disables it.
             var config = config

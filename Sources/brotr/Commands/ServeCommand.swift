@@ -2,6 +2,7 @@ import ArgumentParser
 import Archive
 import Logging
 import Services
+import Transport
 
 /// `brotr serve`: every enabled stage, as actors, in one process.
 struct ServeCommand: AsyncParsableCommand {
@@ -21,7 +22,7 @@ struct ServeCommand: AsyncParsableCommand {
                 "data": "\(data.directory.path)", "config": "\(loaded.file ?? "defaults")",
                 "allow_loopback": "\(loaded.config.network.allowLoopback)",
             ])
-        let archive = try Archive.open(data.directory, configuration: loaded.config.archive.configuration)
+        let archive = try Archive.open(data.directory, configuration: loaded.config.archive)
         try await ServeRuntime.run(StageFactory.available, archive: archive, config: loaded.config, http: true)
     }
 }

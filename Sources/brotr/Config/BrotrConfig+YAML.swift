@@ -1,4 +1,6 @@
+import Archive
 import Nostr
+import Services
 import Transport
 
 /// Reading ``BrotrConfig`` from YAML. Each section lists its keys here, once; a key the
@@ -8,51 +10,95 @@ extension BrotrConfig {
     /// - Throws: ``ConfigError`` naming the file, line and key path.
     init(yaml: String, file: String?) throws {
         let root = try ConfigReader(yaml: yaml, file: file)
-        let defaults = BrotrConfig()
+        self.init()
+        network = try NetworkConfiguration(root.section("network"))
+        log = try LogConfig(root.section("log"))
+        archive = try ArchiveConfiguration(root.section("archive"))
+        runtime = try RuntimeConfig(root.section("runtime"))
+        http = try HTTPConfig(root.section("http"))
+        seeder = try StageConfig(root.section("seeder"), defaults: seeder, settings: SeederSettings.init)
+        finder = try StageConfig(root.section("finder"), defaults: finder, settings: FinderSettings.init)
+        validator = try StageConfig(root.section("validator"), defaults: validator, settings: ValidatorSettings.init)
+        synchronizer = try StageConfig(root.section("synchronizer"), defaults: synchronizer, settings: SynchronizerSettings.init)
+        try root.finish()
+    }
+}
 
-        let network = try root.section("network")
-        self.network = NetworkConfig(
-            allowLoopback: try network.value("allow_loopback", default: defaults.network.allowLoopback))
-        let proxies = try network.section("proxies")
+extension StageConfig {
+    /// Reads `enabled` and `interval`, then the stage's own keys with `settings`.
+    init(_ section: ConfigReader, defaults: StageConfig, settings read: (ConfigReader) throws -> Settings) throws {
+        enabled = try section.value("enabled", default: defaults.enabled)
+        interval = try section.value("interval", default: defaults.interval)
+        settings = try read(section)
+        try section.finish()
+    }
+}
+
+extension NetworkConfiguration {
+    /// `network:`
+    init(_ section: ConfigReader) throws {
+        self.init(allowLoopback: try section.value("allow_loopback", default: false))
+        let proxies = try section.section("proxies")
         for name in proxies.keys {
             let text: String = try proxies.value(name, default: "")
             guard let overlay = RelayNetwork(rawValue: name), overlay.isOverlay else {
                 let known = RelayNetwork.allCases.filter(\.isOverlay).map(\.rawValue).joined(separator: ", ")
-                throw ConfigError(file: file, line: nil, keyPath: "network.proxies.\(name)", message: "unknown network (known: \(known))")
+                throw ConfigError(file: section.file, line: nil, keyPath: proxies.join(name), message: "unknown network (known: \(known))")
             }
             guard let proxy = try? SOCKSProxy(text) else {
-                throw ConfigError(file: file, line: nil, keyPath: "network.proxies.\(name)", message: "expected host:port of a SOCKS5 proxy, got '\(text.prefix(60))'")
+                throw ConfigError(
+                    file: section.file, line: nil, keyPath: proxies.join(name), message: "expected host:port of a SOCKS5 proxy, got '\(text.prefix(60))'")
             }
-            self.network.proxies[overlay] = proxy
+            self.proxies[overlay] = proxy
         }
         try proxies.finish()
-        try network.finish()
+        try section.finish()
+    }
+}
 
-        let log = try root.section("log")
-        self.log = LogConfig(
-            level: try log.value("level", default: defaults.log.level),
-            format: try log.value("format", default: defaults.log.format))
-        try log.finish()
+extension LogConfig {
+    /// `log:`
+    init(_ section: ConfigReader) throws {
+        let d = LogConfig()
+        self.init(level: try section.value("level", default: d.level), format: try section.value("format", default: d.format))
+        try section.finish()
+    }
+}
 
-        let archive = try root.section("archive")
-        self.archive = ArchiveSettings(
-            segmentSize: try archive.value("segment_size", default: defaults.archive.segmentSize),
-            frameSize: try archive.value("frame_size", default: defaults.archive.frameSize),
-            compressionLevel: try archive.value("compression_level", default: defaults.archive.compressionLevel))
-        guard (1 << 20...1 << 34).contains(self.archive.segmentSize) else {
-            throw ConfigError(file: file, line: nil, keyPath: "archive.segment_size", message: "expected 1 MiB to 16 GiB in bytes")
-        }
-        guard (4 << 10...16 << 20).contains(self.archive.frameSize) else {
-            throw ConfigError(file: file, line: nil, keyPath: "archive.frame_size", message: "expected 4 KiB to 16 MiB in bytes")
-        }
-        guard (0...12).contains(self.archive.compressionLevel) else {
-            throw ConfigError(file: file, line: nil, keyPath: "archive.compression_level", message: "expected 0 to 12")
-        }
-        try archive.finish()
+extension ArchiveConfiguration {
+    /// `archive:`
+    init(_ section: ConfigReader) throws {
+        let d = ArchiveConfiguration()
+        let segmentSize = try section.value("segment_size", default: Int(d.maxSegmentBytes))
+        let frameSize = try section.value("frame_size", default: d.maxFramePayload)
+        let level = try section.value("compression_level", default: Int(d.compressionLevel))
+        try section.check((1 << 20...1 << 34).contains(segmentSize), "segment_size", "expected 1 MiB to 16 GiB in bytes")
+        try section.check((4 << 10...16 << 20).contains(frameSize), "frame_size", "expected 4 KiB to 16 MiB in bytes")
+        try section.check((0...12).contains(level), "compression_level", "expected 0 to 12")
+        self.init(maxSegmentBytes: Int64(segmentSize), maxFramePayload: frameSize, compressionLevel: Int32(level))
+        try section.finish()
+    }
+}
 
-        try readStageSections(root, file: file)
-        self.synchronizer = try SynchronizerConfig(root.section("synchronizer"), file: file)
+extension RuntimeConfig {
+    /// `runtime:`
+    init(_ section: ConfigReader) throws {
+        let d = RuntimeConfig()
+        self.init(
+            maxConsecutiveFailures: try section.value("max_consecutive_failures", default: d.maxConsecutiveFailures),
+            maxBackoff: try section.value("max_backoff", default: d.maxBackoff),
+            shutdownGrace: try section.value("shutdown_grace", default: d.shutdownGrace))
+        try section.check(maxConsecutiveFailures >= 1, "max_consecutive_failures", "expected 1 or more")
+        try section.finish()
+    }
+}
 
-        try root.finish()
+extension HTTPConfig {
+    /// `http:`
+    init(_ section: ConfigReader) throws {
+        let d = HTTPConfig()
+        self.init(enabled: try section.value("enabled", default: d.enabled), listen: try section.value("listen", default: d.listen))
+        try section.check(hostAndPort != nil, "listen", "expected address:port, such as 127.0.0.1:8008 or [::1]:8008")
+        try section.finish()
     }
 }

@@ -1,38 +1,58 @@
 import Archive
-import Nostr
+import Services
 import Transport
 
 /// The whole configuration, with every default in code: `brotr serve --data DIR` needs
 /// no file. config/brotr.yaml documents each option; a test checks that the documented
 /// defaults are these.
+///
+/// Each layer's section is that layer's own configuration type, read from the file and
+/// handed on as it is: the archive's ``ArchiveConfiguration``, the network's
+/// ``NetworkConfiguration`` (proxies, read once, for every stage), and each stage's
+/// settings.
 struct BrotrConfig: Equatable, Sendable {
-    var network = NetworkConfig()
+    var network = NetworkConfiguration()
     var log = LogConfig()
-    var archive = ArchiveSettings()
+    var archive = ArchiveConfiguration()
     var runtime = RuntimeConfig()
     var http = HTTPConfig()
-    var seeder = SeederConfig()
-    var finder = FinderConfig()
-    var validator = ValidatorConfig()
-    var synchronizer = SynchronizerConfig()
+    var seeder = StageConfig(interval: .seconds(3600), settings: SeederSettings())
+    var finder = StageConfig(interval: .seconds(300), settings: FinderSettings())
+    var validator = StageConfig(interval: .seconds(300), settings: ValidatorSettings())
+    var synchronizer = StageConfig(interval: .seconds(900), settings: SynchronizerSettings())
 }
 
-/// `archive:` — how events are stored.
-struct ArchiveSettings: Equatable, Sendable {
-    /// Segments are sealed and a new one started past this size (bytes).
-    var segmentSize: Int = 64 << 20
-    /// Uncompressed bytes per LZ4 frame: a point read decompresses one frame.
-    var frameSize: Int = 64 << 10
-    /// LZ4 level: 0-2 fast, 3-12 LZ4-HC (smaller segments, slower writes, same read speed).
-    var compressionLevel: Int = 0
+/// A stage's section: whether `brotr serve` runs it and how often (the runtime's part),
+/// and the stage's own settings, as the stage takes them.
+struct StageConfig<Settings: Equatable & Sendable>: Equatable, Sendable {
+    var enabled = true
+    var interval: ConfigDuration
+    var settings: Settings
 }
 
-/// `network:` — how relays are reached.
-struct NetworkConfig: Equatable, Sendable {
-    /// Admit loopback relays (127.0.0.0/8, ::1, localhost) for local testbeds.
-    var allowLoopback = false
-    /// SOCKS5 proxies by overlay network: tor, i2p, loki.
-    var proxies: [RelayNetwork: SOCKSProxy] = [:]
+/// `runtime:` — how `brotr serve` runs its stages.
+struct RuntimeConfig: Equatable, Sendable {
+    /// Failures in a row after which a stage backs off (its interval doubling per failure).
+    var maxConsecutiveFailures = 5
+    /// The longest back-off.
+    var maxBackoff = ConfigDuration.seconds(3600)
+    /// On SIGTERM/SIGINT, time the cycles under way get to finish before they are cancelled.
+    var shutdownGrace = ConfigDuration.seconds(10)
+}
+
+/// `http:` — the metrics and health endpoints.
+struct HTTPConfig: Equatable, Sendable {
+    var enabled = true
+    /// address:port; 127.0.0.1 keeps it off the network.
+    var listen = "127.0.0.1:8008"
+
+    /// The host and port of `listen`, or nil when it does not parse.
+    var hostAndPort: (host: String, port: Int)? {
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port) else { return nil }
+        var host = String(listen[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return host.isEmpty ? nil : (host, port)
+    }
 }
 
 /// `log:` — where log lines go and how they look.
@@ -52,12 +72,4 @@ enum LogFormat: String, ConfigEnum, Sendable {
 /// Log levels, as swift-log names them.
 enum LogLevel: String, ConfigEnum, Sendable {
     case trace, debug, info, notice, warning, error, critical
-}
-
-extension ArchiveSettings {
-    /// The archive's own form of these settings.
-    var configuration: ArchiveConfiguration {
-        ArchiveConfiguration(
-            maxSegmentBytes: Int64(segmentSize), maxFramePayload: frameSize, compressionLevel: Int32(compressionLevel))
-    }
 }

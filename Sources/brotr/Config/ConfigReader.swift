@@ -84,6 +84,21 @@ final class ConfigReader {
         }
     }
 
+    /// A duration value, or `defaultValue` when the key is absent.
+    func duration(_ key: String, default defaultValue: Duration) throws -> Duration {
+        try value(key, default: ConfigDuration(defaultValue)).duration
+    }
+
+    /// A duration value in whole seconds, or `defaultValue` when the key is absent.
+    func seconds(_ key: String, default defaultValue: Int64) throws -> Int64 {
+        try duration(key, default: .seconds(defaultValue)).components.seconds
+    }
+
+    /// Fails with `message` about `key` unless `ok`.
+    func check(_ ok: Bool, _ key: String, _ message: String) throws {
+        guard ok else { throw ConfigError(file: file, line: nil, keyPath: join(key), message: message) }
+    }
+
     /// Fails on keys that were never read.
     func finish() throws {
         let knownSet = Set(known)

@@ -7,26 +7,24 @@ enum StageFactory {
     /// The stages brotr can run today.
     static let available: [Stage] = [.seeder, .finder, .validator, .synchronizer]
 
-    /// A stage and its interval, or nil when brotr cannot run that stage yet.
+    /// A stage and its interval, or nil when brotr cannot run that stage yet. Each stage
+    /// gets its settings and the network configuration as the file gave them.
     static func make(_ stage: Stage, archive: Archive, config: BrotrConfig) throws -> (stage: any CycleStage, interval: ConfigDuration, enabled: Bool)? {
-        let allow = config.network.allowLoopback
+        let network = config.network
         let logger = Logger(label: "brotr.\(stage.rawValue)")
         switch stage {
         case .seeder:
-            return (Seeder(archive: archive, settings: config.seeder.settings, allowLoopback: allow, logger: logger), config.seeder.interval, config.seeder.enabled)
+            let c = config.seeder
+            return (Seeder(archive: archive, settings: c.settings, network: network, logger: logger), c.interval, c.enabled)
         case .finder:
-            return (Finder(archive: archive, settings: config.finder.settings, allowLoopback: allow, logger: logger), config.finder.interval, config.finder.enabled)
+            let c = config.finder
+            return (Finder(archive: archive, settings: c.settings, network: network, logger: logger), c.interval, c.enabled)
         case .validator:
-            var settings = config.validator.settings
-            settings.proxies = config.network.proxies
-            return (Validator(archive: archive, settings: settings, allowLoopback: allow, logger: logger), config.validator.interval, config.validator.enabled)
+            let c = config.validator
+            return (Validator(archive: archive, settings: c.settings, network: network, logger: logger), c.interval, c.enabled)
         case .synchronizer:
-            var settings = try config.synchronizer.settings(allowLoopback: allow)
-            settings.proxies = config.network.proxies
-            return (
-                try Synchronizer(archive: archive, settings: settings, allowLoopback: allow, logger: logger), config.synchronizer.interval,
-                config.synchronizer.enabled
-            )
+            let c = config.synchronizer
+            return (try Synchronizer(archive: archive, settings: c.settings, network: network, logger: logger), c.interval, c.enabled)
         case .monitor, .refresher, .api, .dvm:
             return nil
         }
