@@ -75,3 +75,27 @@ struct TagSorterTests {
         #expect(!(TagRow(key: 3, event: 2) < TagRow(key: 3, event: 2)))
     }
 }
+
+extension TagSorterTests {
+    /// The radix sort orders rows exactly as the comparison sort does: keys that differ in
+    /// any of their 64 bits (negative ones too), and equal keys whose events come out of
+    /// order, as the rows of a batch may.
+    @Test(arguments: [100, 513, 5000, 300_000])
+    func sortByKeyMatchesSort(count: Int) {
+        var generator = SplitMix64(seed: UInt64(count))
+        var rows = (0..<count).map { _ -> TagRow in
+            let r = generator.next()
+            let key: Int64
+            switch r % 4 {
+            case 0: key = Int64(bitPattern: generator.next())  // anywhere in 64 bits
+            case 1: key = Int64(r % 64)  // a few hot keys, many rows each
+            default: key = Int64(generator.next() % (1 << 48))  // the span real keys have
+            }
+            return TagRow(key: key, event: Int64(generator.next() % 1000))
+        }
+        var expected = rows
+        expected.sort()
+        rows.sortByKey()
+        #expect(rows == expected)
+    }
+}

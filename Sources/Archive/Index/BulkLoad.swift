@@ -52,8 +52,8 @@ final class BulkLoad {
     func load(_ frames: [SegmentWriter.WrittenFrame]) throws {
         try pool.write { db in
             let index = IndexWriter(db: db, caches: caches)
-            var events = MultiRowInsert(db, "INSERT INTO event (rowid, id, pubkey, created_at, kind, frame, pos)", columns: 7)
-            var observations = MultiRowInsert(db, "INSERT INTO observation_load (event, id, relay, seen_at)", columns: 4)
+            var events = MultiRowInsert<RowField>(db, "INSERT INTO event (rowid, id, pubkey, created_at, kind, frame, pos)", columns: 7)
+            var observations = MultiRowInsert<RowField>(db, "INSERT INTO observation_load (event, id, relay, seen_at)", columns: 4)
             // Rows of the events of this load and the one before: an observation is written
             // right after its event, so most find their row here and need no join.
             recentRows = (current: [:], previous: recentRows.current)
@@ -148,9 +148,9 @@ final class BulkLoad {
         let newestAt = try Int64.fetchOne(db, sql: "SELECT max(created_at) FROM event") ?? 0
         let run = try KeyRuns.newRun(db, level: 0, newestAt: newestAt)
         // 500 rows a statement: the largest table, where the per-statement cost still shows.
-        var insert = MultiRowInsert(db, "INSERT INTO event_key (run, key, event)", columns: 3, rowsPerStatement: 500)
+        var insert = MultiRowInsert<Int64>(db, "INSERT INTO event_key (run, key, event)", columns: 3, rowsPerStatement: 500)
         var authorsWritten = false
-        func writeAuthors(_ insert: inout MultiRowInsert) throws {
+        func writeAuthors(_ insert: inout MultiRowInsert<Int64>) throws {
             try insert.finish()
             try db.execute(
                 sql: "INSERT INTO event_key (run, key, event) SELECT ?, \(IndexKey.authorSQL("pubkey")), rowid FROM event ORDER BY pubkey, rowid",
@@ -163,7 +163,7 @@ final class BulkLoad {
             guard row != previous, !copies.contains(row.event) else { return }
             previous = row
             if !authorsWritten, row.key >= IndexKey.first(IndexKey.authorTag) { try writeAuthors(&insert) }
-            try insert.add(.int(run), .int(row.key), .int(row.event))
+            try insert.add(run, row.key, row.event)
         }
         if !authorsWritten { try writeAuthors(&insert) }
         try insert.finish()

@@ -65,7 +65,7 @@ struct KeyMerge {
         var moved = 0
         var finished = false
         try pool.write { db in
-            var insert = MultiRowInsert(db, "INSERT INTO event_key (run, key, event)", columns: 3, rowsPerStatement: 300)
+            var insert = MultiRowInsert<Int64>(db, "INSERT INTO event_key (run, key, event)", columns: 3, rowsPerStatement: 300)
             var taken = [(rows: Int, ids: Int, last: TagRow?)](repeating: (0, 0, nil), count: readers.count)
             var ids = 0
             while moved < limit {
@@ -79,7 +79,7 @@ struct KeyMerge {
                     break
                 }
                 readers[best.index].advance()
-                try insert.add(.int(target), .int(best.row.key), .int(best.row.event))
+                try insert.add(target, best.row.key, best.row.event)
                 moved += 1
                 taken[best.index].rows += 1
                 taken[best.index].last = best.row

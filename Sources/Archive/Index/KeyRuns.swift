@@ -75,9 +75,9 @@ enum KeyRuns {
     /// `newestAt` is the latest created_at among their events.
     static func write(_ rows: inout [TagRow], newestAt: Int64, filters: RunFilters?, _ db: Database) throws {
         guard !rows.isEmpty else { return }
-        rows.sort()
+        rows.sortByKey()
         let run = try newRun(db, level: level(rows: rows.count), newestAt: newestAt)
-        var insert = MultiRowInsert(db, "INSERT INTO event_key (run, key, event)", columns: 3, rowsPerStatement: 300)
+        var insert = MultiRowInsert<Int64>(db, "INSERT INTO event_key (run, key, event)", columns: 3, rowsPerStatement: 300)
         var previous: TagRow?
         var count = 0
         var idKeys: [Int64] = []
@@ -85,7 +85,7 @@ enum KeyRuns {
             previous = row
             count += 1
             if isID(row.key) { idKeys.append(row.key) }
-            try insert.add(.int(run), .int(row.key), .int(row.event))
+            try insert.add(run, row.key, row.event)
         }
         try insert.finish()
         try db.execute(sql: "UPDATE key_run SET rows = ?, ids = ? WHERE id = ?", arguments: [count, idKeys.count, run])

@@ -3,16 +3,12 @@ import GRDBSQLite
 import Nostr
 
 /// Inserts rows many to a statement (`INSERT ... VALUES (...), (...), ...`), for the bulk
-/// load of a reindex and the tag rows of a written batch: one step per hundred rows costs
+/// load of a reindex and the key rows of a written batch: one step per hundred rows costs
 /// far less than a step per row.
-/// Values are kept until a statement's worth is ready; ``finish()`` writes the rest.
-struct MultiRowInsert {
-    enum Value {
-        case int(Int64)
-        case id(EventID)
-        case null
-    }
-
+/// Values are kept until a statement's worth is ready; ``finish()`` writes the rest. A
+/// table of integers alone (`event_key`) takes `Int64` values, bound without a case to
+/// switch on; others take ``RowField``.
+struct MultiRowInsert<Value: RowValue> {
     private let db: Database
     private let head: String
     private let columns: Int
@@ -38,13 +34,6 @@ struct MultiRowInsert {
         return head + " VALUES " + Array(repeating: row, count: rows).joined(separator: ",")
     }
 
-    /// Adds one row of two values (a table of two columns).
-    mutating func add(_ a: Value, _ b: Value) throws {
-        values.append(a)
-        values.append(b)
-        if values.count == columns * rowsPerStatement { try flush() }
-    }
-
     /// Adds one row of three values (a table of three columns).
     mutating func add(_ a: Value, _ b: Value, _ c: Value) throws {
         values.append(a)
@@ -61,8 +50,6 @@ struct MultiRowInsert {
 
     /// Writes the rows added since the last full statement.
     mutating func finish() throws { try flush() }
-
-    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
     /// Writes the rows held: a full statement's worth in one step; fewer in steps of a
     /// power of two rows each, so that at most eight statements per table are prepared and
@@ -82,19 +69,41 @@ struct MultiRowInsert {
     private func insert(_ values: ArraySlice<Value>, rows: Int) throws {
         let statement = try db.cachedStatement(sql: rows == rowsPerStatement ? fullSQL : Self.sql(head, columns: columns, rows: rows))
         let handle = statement.sqliteStatement
-        for (i, value) in values.enumerated() {
-            let index = Int32(i + 1)
-            switch value {
-            case .int(let v): sqlite3_bind_int64(handle, index, v)
-            case .id(let id):
-                id.withUnsafeBytes { _ = sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), Self.transient) }
-            case .null: sqlite3_bind_null(handle, index)
-            }
+        var index: Int32 = 1
+        for value in values {
+            value.bind(to: handle, at: index)
+            index += 1
         }
         let code = sqlite3_step(handle)
         sqlite3_reset(handle)
         guard code == SQLITE_DONE else {
             throw ArchiveError(.index, "SQLite \(code): \(String(cString: sqlite3_errmsg(sqlite3_db_handle(handle))))")
+        }
+    }
+}
+
+/// A value ``MultiRowInsert`` binds to a statement parameter.
+protocol RowValue {
+    func bind(to statement: OpaquePointer?, at index: Int32)
+}
+
+extension Int64: RowValue {
+    func bind(to statement: OpaquePointer?, at index: Int32) { sqlite3_bind_int64(statement, index, self) }
+}
+
+/// A value of a table that mixes integers with event ids and NULLs.
+enum RowField: RowValue {
+    case int(Int64)
+    case id(EventID)
+    case null
+
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+    func bind(to statement: OpaquePointer?, at index: Int32) {
+        switch self {
+        case .int(let v): sqlite3_bind_int64(statement, index, v)
+        case .id(let id): id.withUnsafeBytes { _ = sqlite3_bind_blob(statement, index, $0.baseAddress, Int32($0.count), Self.transient) }
+        case .null: sqlite3_bind_null(statement, index)
         }
     }
 }

@@ -48,7 +48,7 @@ final class TagSorter: @unchecked Sendable {
 
     private func spill() throws {
         guard !buffer.isEmpty else { return }
-        buffer.sort()
+        buffer.sortByKey()
         let path = runPath(runs.count)
         unlink(path)
         let file = try RawFile(path, mode: .create)
@@ -61,7 +61,7 @@ final class TagSorter: @unchecked Sendable {
     /// can start at once: the caller may do this on a thread that would otherwise idle.
     func prepare() throws {
         if runs.isEmpty {
-            if !sorted { buffer.sort() }
+            if !sorted { buffer.sortByKey() }
             sorted = true
         } else {
             try spill()
