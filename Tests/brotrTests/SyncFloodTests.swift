@@ -41,40 +41,24 @@ struct SyncFloodTests {
         defer { Task { await relay.stop() } }
         let tmp = try TempDirectory("cli-sync-flood")
         defer { tmp.remove() }
-        let data = tmp.file("data")
-        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-        try Data(
-            """
-            synchronizer:
-              end_lag: 0s
-              page_size: 200
-              batch_size: 50
-              read_timeout: 10m
-            """.utf8
-        ).write(to: data.appendingPathComponent("brotr.yaml"))
-        let command = ["run", "synchronizer", "--once", "--data", data.path, "--allow-loopback"]
-
-        let add = try await offThePool { try BrotrCLI.run(["relays", "add", "--data", data.path, "--allow-loopback", relay.url.url]) }
-        #expect(add.status == 0, "\(add.stderr)")
+        let workspace = try await SyncWorkspace(
+            in: tmp,
+            config: """
+                synchronizer:
+                  end_lag: 0s
+                  page_size: 200
+                  batch_size: 50
+                  read_timeout: 10m
+                """, relay: relay)
+        let (directory, command) = (workspace.directory, workspace.command)
 
         // Killed mid-flood: the cursor never passes what is durable.
-        let directory = DataDirectory(path: data.path)
         let child = try BrotrCLI.start(command, stderrFile: tmp.file("killed.log"))
-        var midFlood = false
-        for _ in 0..<3000 where child.process.isRunning && !midFlood {
-            if let archive = try? Archive.open(directory, mode: .readOnly), (try? archive.stats().events) ?? 0 >= 300 {
-                midFlood = true
-            } else {
-                try await Task.sleep(for: .milliseconds(50))
-            }
-        }
-        #expect(midFlood && child.process.isRunning, "the cycle ended before the kill: \(child.stderr.suffix(1000))")
-        child.kill()
-        _ = try await offThePool { child.finish() }
+        let seen = try await workspace.kill(child, onceArchived: 300)
+        #expect(seen != nil, "the cycle ended before the kill: \(child.stderr.suffix(1000))")
         do {
             let archive = try Archive.open(directory, mode: .readOnly)
-            var archived = Set<EventID>()
-            try archive.forEachEvent { archived.insert($0.id) }
+            let archived = try SyncWorkspace.ids(archive)
             if let cursor = try archive.relayStates()[relay.url.url]?.syncThrough {
                 #expect(Set(events.filter { $0.createdAt <= cursor }.map(\.id)).isSubset(of: archived))
             }
@@ -98,9 +82,7 @@ struct SyncFloodTests {
         // worth, however much the relay sends.
         #expect(peak > 0 && peak < sentBytes / 2)
         let archive = try Archive.open(directory, mode: .readOnly)
-        var archived = Set<EventID>()
-        try archive.forEachEvent { archived.insert($0.id) }
-        #expect(archived == Set(events.map(\.id)))
+        #expect(try SyncWorkspace.ids(archive) == Set(events.map(\.id)))
         let cursor = try archive.relayStates()[relay.url.url]?.syncThrough
         #expect(cursor != nil && cursor! >= events.map(\.createdAt).max()!)
     }
