@@ -132,7 +132,6 @@ public final class IngestPipeline {
     }
 }
 
-
 /// A batch's events, handed to the task that prepares them and taken out once.
 private final class EventsBox: @unchecked Sendable {
     // Written by `take()` alone, once, on the one task that owns the box.
