@@ -104,7 +104,7 @@ public final class Archive: Sendable {
             try migrate(pool)
             // The writer's connection gets twice the readers' page cache: its inserts land
             // across the B-trees, though keys go in as sorted runs, appended, and need little
-            // (32 MiB made the 100k import and sync no faster, and cost a third of the sync's
+            // (32 MiB made the import and sync no faster, and cost a third of the sync's
             // memory). It also checkpoints at 64 MiB of WAL, not SQLite's 4 MiB: a batch
             // rewrites pages across the tag index, and a page rewritten by many commits
             // between checkpoints is copied into the file once (import: a quarter fewer
