@@ -1,4 +1,4 @@
-public import Nostr
+import Nostr
 
 /// The one way events enter the archive, whoever brings them (`brotr import`, the
 /// Synchronizer): parse into the packed form, check id and signature and encode the
