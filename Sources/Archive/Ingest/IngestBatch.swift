@@ -12,18 +12,23 @@ public struct IngestBatch: Sendable {
         }
     }
 
-    /// The events, in the form their source has them. Neither form is trusted: the
+    /// The events, in the form their source has them. The first two are not trusted: the
     /// pipeline checks every id and signature.
     public enum Events: Sendable {
         /// JSON texts, parsed by the pipeline (`brotr import`).
         case json([Line])
-        /// Events already parsed, packed (the Synchronizer's windows).
+        /// Events already parsed, packed.
         case packed([PackedEvent])
+        /// Events the pipeline verified and encoded already (``IngestPipeline/prepare(_:)``):
+        /// a source that gathers a batch window by window (the Synchronizer) holds them
+        /// encoded, not packed and then encoded.
+        case prepared(PreparedEvents)
 
         public var count: Int {
             switch self {
             case .json(let lines): lines.count
             case .packed(let events): events.count
+            case .prepared(let prepared): prepared.events.count + prepared.rejected.count
             }
         }
     }
@@ -67,4 +72,20 @@ public struct IngestOutcome: Sendable {
     public var result: BatchResult
     /// The relay state committed with the batch.
     public var relayUpdates: [RelayStateUpdate]
+}
+
+/// Events verified and encoded, and those refused, in input order within each.
+public struct PreparedEvents: Sendable {
+    public internal(set) var events: [PreparedEvent] = []
+    public internal(set) var rejected: [IngestOutcome.Rejection] = []
+
+    public init() {}
+
+    /// About how many bytes the encoded events hold.
+    public var byteCount: Int { events.reduce(0) { $0 + $1.byteCount } }
+
+    public mutating func append(_ other: PreparedEvents) {
+        events += other.events
+        rejected += other.rejected
+    }
 }

@@ -56,9 +56,9 @@ public final class IngestPipeline {
     private static func process(
         _ events: EventsBox, commit: IngestBatch, after previous: Task<IngestOutcome, any Error>?, parallelism: Int, writer: ArchiveWriter
     ) async throws -> IngestOutcome {
-        let verdicts = await prepare(events.take(), parallelism: parallelism)
+        let prepared = await prepare(events.take(), parallelism: parallelism)
         _ = try await previous?.value
-        return try await write(commit, verdicts: verdicts, to: writer)
+        return try await write(commit, prepared, to: writer)
     }
 
     /// Waits for every batch in flight; returns their outcomes, oldest first.
@@ -89,15 +89,27 @@ public final class IngestPipeline {
         case rejected(IngestOutcome.Rejection)
     }
 
-    /// Parses (JSON input), verifies and encodes each event, on every core, in order.
-    static func prepare(_ events: IngestBatch.Events, parallelism: Int) async -> [Verdict] {
+    /// Parses (JSON input), verifies and encodes each event, on every core.
+    public static func prepare(_ events: IngestBatch.Events, parallelism: Int) async -> PreparedEvents {
+        let verdicts: [Verdict]
         switch events {
         case .json(let lines):
             // Packed: a contact list parses into three arrays, not an array per tag.
-            await Parallel.map(lines, parallelism: parallelism) { line in verdict(line) { try PackedEvent(json: line.bytes) } }
+            verdicts = await Parallel.map(lines, parallelism: parallelism) { line in verdict(line) { try PackedEvent(json: line.bytes) } }
         case .packed(let events):
-            await Parallel.map(events, parallelism: parallelism) { event in verdict(nil) { event } }
+            verdicts = await Parallel.map(events, parallelism: parallelism) { event in verdict(nil) { event } }
+        case .prepared(let prepared):
+            return prepared
         }
+        var prepared = PreparedEvents()
+        prepared.events.reserveCapacity(verdicts.count)
+        for verdict in verdicts {
+            switch verdict {
+            case .valid(let event): prepared.events.append(event)
+            case .rejected(let rejection): prepared.rejected.append(rejection)
+            }
+        }
+        return prepared
     }
 
     private static func verdict(_ line: IngestBatch.Line?, _ parse: () throws -> PackedEvent) -> Verdict {
@@ -110,16 +122,8 @@ public final class IngestPipeline {
         }
     }
 
-    private static func write(_ batch: IngestBatch, verdicts: [Verdict], to writer: ArchiveWriter) async throws -> IngestOutcome {
-        var rejected: [IngestOutcome.Rejection] = []
-        var events: [PreparedEvent] = []
-        events.reserveCapacity(verdicts.count)
-        for verdict in verdicts {
-            switch verdict {
-            case .valid(let event): events.append(event)
-            case .rejected(let rejection): rejected.append(rejection)
-            }
-        }
+    private static func write(_ batch: IngestBatch, _ prepared: PreparedEvents, to writer: ArchiveWriter) async throws -> IngestOutcome {
+        let events = prepared.events
         var result = BatchResult(new: 0, duplicates: 0, observations: 0)
         if !events.isEmpty || !batch.relayUpdates.isEmpty || !batch.stateUpdates.isEmpty {
             result = try await writer.write(
@@ -128,7 +132,7 @@ public final class IngestPipeline {
                     relayUpdates: batch.relayUpdates))
         }
         return IngestOutcome(
-            rejected: rejected, accepted: events.count, lastID: events.last?.id, result: result, relayUpdates: batch.relayUpdates)
+            rejected: prepared.rejected, accepted: events.count, lastID: events.last?.id, result: result, relayUpdates: batch.relayUpdates)
     }
 }
 

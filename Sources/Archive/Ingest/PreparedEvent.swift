@@ -7,6 +7,9 @@ public struct PreparedEvent: Sendable {
     public let id: EventID
     let encoded: EncodedRecord
 
+    /// About how many bytes the record holds in memory.
+    public var byteCount: Int { 64 + encoded.bytes.count }
+
     /// Encodes a packed event, which should be verified already: the writer does not check it.
     public init(_ event: PackedEvent) throws {
         id = event.id

@@ -1,7 +1,7 @@
 public import Archive
 import Foundation
 public import Logging
-public import Nostr
+import Nostr
 public import Transport
 
 /// Archives the events of every known relay, completely, from each relay's cursor to
