@@ -10,21 +10,21 @@ import Testing
 extension ArchiveCLITests {
     // MARK: 2. Crash safety
 
-    @Test func killedImportsLoseNoAcknowledgedEvent() throws {
+    @Test func killedImportsLoseNoAcknowledgedEvent() async throws {
         let tmp = try TempDirectory("cli-crash")
         defer { tmp.remove() }
         let root = tmp.url
         let data = root.appendingPathComponent("data")
         let lines = CLICorpus.lines(20_000)
         let file = root.appendingPathComponent("events.jsonl")
-        try Self.writeLines(lines, to: file)
+        try await Self.writeLines(lines, to: file)
         let ids = lines.map { Self.id(ofLine: $0) ?? "" }
         let known = Set(ids)
         #expect(known.count == ids.count)
 
         // Create the archive first: a kill that lands before the child has created the
         // directory (a loaded machine, an early kill) would leave nothing to check.
-        #expect(try BrotrCLI.run(["import", "--data", data.path, "/dev/null"]).status == 0)
+        #expect(try await BrotrCLI.run(["import", "--data", data.path, "/dev/null"]).status == 0)
 
         var rng = SplitMix64(seed: 4242)
         var durable = Set<String>()  // every event of every acknowledged batch
@@ -38,7 +38,7 @@ extension ArchiveCLITests {
                 let rest = lines.indices.filter { !durable.contains(ids[$0]) }
                 if !rest.isEmpty {
                     runFile = root.appendingPathComponent("rest.jsonl")
-                    try Self.writeLines(rest.map { lines[$0] }, to: runFile)
+                    try await Self.writeLines(rest.map { lines[$0] }, to: runFile)
                     runIDs = rest.map { ids[$0] }
                 }
             }
@@ -65,9 +65,9 @@ extension ArchiveCLITests {
             }
             #expect(status == 0 || child.process.terminationReason == .uncaughtSignal, "iteration \(iteration): status \(status): \(child.stderr)")
 
-            let check = try BrotrCLI.run(["check", "--data", data.path])
+            let check = try await BrotrCLI.run(["check", "--data", data.path])
             #expect(check.status == 0, "iteration \(iteration), killed after \(delay) ms: check failed:\n\(check.stdout)\(check.stderr)")
-            let exported = try Self.exportedIDs(data, scratch: root)
+            let exported = try await Self.exportedIDs(data, scratch: root)
             let exportedSet = Set(exported)
             #expect(exportedSet.count == exported.count, "iteration \(iteration): an event is exported twice")
             let missing = durable.subtracting(exportedSet)
@@ -77,29 +77,29 @@ extension ArchiveCLITests {
         // Some runs lived long enough to acknowledge batches.
         #expect(acksSeen > 0, "no run lived long enough to acknowledge a batch")
 
-        let final = try BrotrCLI.run(["import", "--data", data.path, "--batch-size", "200", file.path])
+        let final = try await BrotrCLI.run(["import", "--data", data.path, "--batch-size", "200", file.path])
         #expect(final.status == 0, "final import: \(final.stderr)")
-        let exported = try Self.exportedIDs(data, scratch: root)
+        let exported = try await Self.exportedIDs(data, scratch: root)
         #expect(exported.count == ids.count)
         #expect(Set(exported) == known)
-        let check = try BrotrCLI.run(["check", "--data", data.path])
+        let check = try await BrotrCLI.run(["check", "--data", data.path])
         #expect(check.status == 0, "\(check.stdout)")
     }
 
     // MARK: 3. Torn tails and truncation
 
-    @Test func aTornTailIsCutOnTheNextOpen() throws {
+    @Test func aTornTailIsCutOnTheNextOpen() async throws {
         let tmp = try TempDirectory("cli-torn")
         defer { tmp.remove() }
         let root = tmp.url
         let data = root.appendingPathComponent("data")
         let events = Self.events(301, seed: 303)
         let file = root.appendingPathComponent("events.jsonl")
-        try Self.writeLines(events.prefix(300).map(\.jsonBytes), to: file)
-        let first = try BrotrCLI.run(["import", "--data", data.path, "--batch-size", "50", file.path])
+        try await Self.writeLines(events.prefix(300).map(\.jsonBytes), to: file)
+        let first = try await BrotrCLI.run(["import", "--data", data.path, "--batch-size", "50", file.path])
         #expect(first.status == 0, "\(first.stderr)")
-        let segment = try Self.lastSegment(data)
-        let size = try Self.fileSize(segment)
+        let segment = try await Self.lastSegment(data)
+        let size = try await Self.fileSize(segment)
         // A crash in the middle of writing a frame: the start of a real frame, appended.
         let bytes = try Data(contentsOf: URL(fileURLWithPath: segment))
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: segment))
@@ -108,70 +108,70 @@ extension ArchiveCLITests {
         try handle.close()
 
         let one = root.appendingPathComponent("one.jsonl")
-        try Self.writeLines([events[300].jsonBytes], to: one)
-        let next = try BrotrCLI.run(["import", "--data", data.path, one.path])
+        try await Self.writeLines([events[300].jsonBytes], to: one)
+        let next = try await BrotrCLI.run(["import", "--data", data.path, one.path])
         #expect(next.status == 0, "\(next.stderr)")
         #expect(next.stderr.contains("torn tail"), "the log says what was dropped: \(next.stderr)")
-        #expect(try Self.fileSize(segment) > size)
-        let check = try BrotrCLI.run(["check", "--data", data.path])
+        await #expect(try Self.fileSize(segment) > size)
+        let check = try await BrotrCLI.run(["check", "--data", data.path])
         #expect(check.status == 0, "\(check.stdout)")
-        #expect(try Self.exportedIDs(data, scratch: root) == events.map(\.id.hex))
+        await #expect(try Self.exportedIDs(data, scratch: root) == events.map(\.id.hex))
     }
 
-    @Test func aTruncatedActiveSegmentNeedsReindexThenRecovers() throws {
+    @Test func aTruncatedActiveSegmentNeedsReindexThenRecovers() async throws {
         let tmp = try TempDirectory("cli-truncated")
         defer { tmp.remove() }
         let root = tmp.url
         let data = root.appendingPathComponent("data")
         let events = Self.events(301, seed: 304)
         let file = root.appendingPathComponent("events.jsonl")
-        try Self.writeLines(events.prefix(300).map(\.jsonBytes), to: file)
-        #expect(try BrotrCLI.run(["import", "--data", data.path, "--batch-size", "50", file.path]).status == 0)
+        try await Self.writeLines(events.prefix(300).map(\.jsonBytes), to: file)
+        #expect(try await BrotrCLI.run(["import", "--data", data.path, "--batch-size", "50", file.path]).status == 0)
         // Cut 10 bytes off acknowledged, indexed data: the index now leads the segment.
-        let segment = try Self.lastSegment(data)
-        let size = try Self.fileSize(segment)
+        let segment = try await Self.lastSegment(data)
+        let size = try await Self.fileSize(segment)
         #expect(Glibc.truncate(segment, off_t(size - 10)) == 0)
 
         let one = root.appendingPathComponent("one.jsonl")
-        try Self.writeLines([events[300].jsonBytes], to: one)
-        let refused = try BrotrCLI.run(["import", "--data", data.path, one.path])
+        try await Self.writeLines([events[300].jsonBytes], to: one)
+        let refused = try await BrotrCLI.run(["import", "--data", data.path, one.path])
         #expect(refused.status != 0)
         #expect(refused.stderr.contains(segment), "the error names the segment: \(refused.stderr)")
         #expect(refused.stderr.contains("reindex"), "the error says what to do: \(refused.stderr)")
-        let damaged = try BrotrCLI.run(["check", "--data", data.path])
+        let damaged = try await BrotrCLI.run(["check", "--data", data.path])
         #expect(damaged.status != 0, "check sees the cut frame: \(damaged.stdout)")
 
-        let reindex = try BrotrCLI.run(["reindex", "--data", data.path])
+        let reindex = try await BrotrCLI.run(["reindex", "--data", data.path])
         #expect(reindex.status == 0, "\(reindex.stderr)")
         #expect(reindex.stdout.contains("torn tail"), "\(reindex.stdout)")
-        let next = try BrotrCLI.run(["import", "--data", data.path, one.path])
+        let next = try await BrotrCLI.run(["import", "--data", data.path, one.path])
         #expect(next.status == 0, "\(next.stderr)")
         #expect(next.stderr.contains("torn tail"), "\(next.stderr)")
-        let check = try BrotrCLI.run(["check", "--data", data.path])
+        let check = try await BrotrCLI.run(["check", "--data", data.path])
         #expect(check.status == 0, "\(check.stdout)")
         // The cut frame's events are gone; everything before it and the new event are there.
-        let exported = try Self.exportedIDs(data, scratch: root)
+        let exported = try await Self.exportedIDs(data, scratch: root)
         let all = events.map(\.id.hex)
         #expect(exported.count >= 251 && exported.count <= 301, "\(exported.count)")
         #expect(exported.last == all[300])
         #expect(Array(exported.dropLast()) == Array(all.prefix(exported.count - 1)))
     }
 
-    static func lastSegment(_ data: URL) throws -> String {
+    static func lastSegment(_ data: URL) async throws -> String {
         let folder = data.appendingPathComponent("segments")
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".seg") }.sorted()
         guard let last = names.last else { throw CLIFixtureError("no segments in \(folder.path)") }
         return folder.appendingPathComponent(last).path
     }
 
-    static func fileSize(_ path: String) throws -> Int64 {
+    static func fileSize(_ path: String) async throws -> Int64 {
         let attributes = try FileManager.default.attributesOfItem(atPath: path)
         return (attributes[.size] as? NSNumber)?.int64Value ?? -1
     }
 
     // MARK: 4. Hot copy
 
-    @Test func aCopyTakenDuringAnImportIsAConsistentPrefix() throws {
+    @Test func aCopyTakenDuringAnImportIsAConsistentPrefix() async throws {
         let tmp = try TempDirectory("cli-hotcopy")
         defer { tmp.remove() }
         let root = tmp.url
@@ -179,7 +179,7 @@ extension ArchiveCLITests {
         let copy = root.appendingPathComponent("copy")
         let lines = CLICorpus.lines(30_000)
         let file = root.appendingPathComponent("events.jsonl")
-        try Self.writeLines(lines, to: file)
+        try await Self.writeLines(lines, to: file)
 
         let child = try BrotrCLI.start(["import", "--data", data.path, file.path], stderrFile: root.appendingPathComponent("import.log"))
         defer {
@@ -188,7 +188,7 @@ extension ArchiveCLITests {
         }
         let started = Self.now()
         // At least 300 ms in, and once a batch is durable, so that the copy holds data.
-        child.read(forUpTo: 120_000) { c in Self.now() - started >= 300 && !c.acks.isEmpty }
+        _ = try await offThePool { child.read(forUpTo: 120_000) { c in Self.now() - started >= 300 && !c.acks.isEmpty } }
         let ackedBeforeCopy = child.acks.reduce(0) { $0 + $1.count }
         let hot = child.process.isRunning
         let cp = Process()
@@ -197,8 +197,10 @@ extension ArchiveCLITests {
         try cp.run()
         cp.waitUntilExit()
         #expect(cp.terminationStatus == 0)
-        child.read(forUpTo: 300_000)
-        let status = child.finish()
+        let status = try await offThePool { () -> Int32 in
+            child.read(forUpTo: 300_000)
+            return child.finish()
+        }
         #expect(status == 0, "\(child.stderr)")
         #expect(ackedBeforeCopy > 0)
         if !hot { print("note: the import finished before the copy; the copy was not hot") }
@@ -206,24 +208,24 @@ extension ArchiveCLITests {
         // Open the copy once for recovery. If cp caught the index ahead of the segment
         // (index copied after the segment, with a batch committed in between), the open
         // refuses and says to reindex; a backup then needs exactly that.
-        var recovered = try BrotrCLI.run(["import", "--data", copy.path, "-"], stdin: "")
+        var recovered = try await BrotrCLI.run(["import", "--data", copy.path, "-"], stdin: "")
         if recovered.status != 0 {
             #expect(recovered.stderr.contains("reindex") || recovered.stderr.contains("SQLite"), "\(recovered.stderr)")
             for suffix in ["", "-wal", "-shm"] {
                 try? FileManager.default.removeItem(atPath: copy.appendingPathComponent("index.sqlite" + suffix).path)
             }
-            let reindex = try BrotrCLI.run(["reindex", "--data", copy.path])
+            let reindex = try await BrotrCLI.run(["reindex", "--data", copy.path])
             #expect(reindex.status == 0, "\(reindex.stderr)")
-            recovered = try BrotrCLI.run(["import", "--data", copy.path, "-"], stdin: "")
+            recovered = try await BrotrCLI.run(["import", "--data", copy.path, "-"], stdin: "")
         }
         #expect(recovered.status == 0, "\(recovered.stderr)")
         #expect(recovered.stdout.contains("accepted 0, duplicate 0, rejected 0"), "\(recovered.stdout)")
-        let check = try BrotrCLI.run(["check", "--data", copy.path])
+        let check = try await BrotrCLI.run(["check", "--data", copy.path])
         #expect(check.status == 0, "\(check.stdout)")
 
         let full = root.appendingPathComponent("full.jsonl"), partial = root.appendingPathComponent("partial.jsonl")
-        #expect(try BrotrCLI.run(["export", "--data", data.path], stdoutTo: full).status == 0)
-        #expect(try BrotrCLI.run(["export", "--data", copy.path], stdoutTo: partial).status == 0)
+        #expect(try await BrotrCLI.run(["export", "--data", data.path], stdoutTo: full).status == 0)
+        #expect(try await BrotrCLI.run(["export", "--data", copy.path], stdoutTo: partial).status == 0)
         let fullData = try Data(contentsOf: full), partialData = try Data(contentsOf: partial)
         #expect(Self.lineRanges(fullData).count == lines.count)
         let copied = Self.lineRanges(partialData).count
@@ -233,10 +235,10 @@ extension ArchiveCLITests {
         #expect(fullData.prefix(partialData.count) == partialData, "the copy's export is not a prefix of the original's")
 
         // Reindexing the copy changes nothing it answers.
-        let reindex = try BrotrCLI.run(["reindex", "--data", copy.path])
+        let reindex = try await BrotrCLI.run(["reindex", "--data", copy.path])
         #expect(reindex.status == 0, "\(reindex.stderr)")
         let again = root.appendingPathComponent("again.jsonl")
-        #expect(try BrotrCLI.run(["export", "--data", copy.path], stdoutTo: again).status == 0)
+        #expect(try await BrotrCLI.run(["export", "--data", copy.path], stdoutTo: again).status == 0)
         #expect(try Data(contentsOf: again) == partialData)
     }
 }

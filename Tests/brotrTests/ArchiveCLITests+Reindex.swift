@@ -11,7 +11,7 @@ import Testing
 extension ArchiveCLITests {
     // MARK: 1. Reindex equivalence
 
-    @Test func reindexFromSegmentsAloneAnswersTheSame() throws {
+    @Test func reindexFromSegmentsAloneAnswersTheSame() async throws {
         let tmp = try TempDirectory("cli-reindex")
         defer { tmp.remove() }
         let root = tmp.url
@@ -24,8 +24,8 @@ extension ArchiveCLITests {
         var seen = 0
         for (x, (from, to)) in parts.enumerated() {
             let file = root.appendingPathComponent("part\(x).jsonl")
-            try Self.writeLines(lines[from..<to], to: file)
-            let result = try BrotrCLI.run([
+            try await Self.writeLines(lines[from..<to], to: file)
+            let result = try await BrotrCLI.run([
                 "import", "--data", data.path, "--relay", "ws://127.0.0.1:1700\(x)", "--allow-loopback", file.path,
             ])
             #expect(result.status == 0, "import part \(x): \(result.stderr)")
@@ -37,27 +37,27 @@ extension ArchiveCLITests {
             try FileManager.default.removeItem(at: file)
         }
 
-        func stats() throws -> [String: Int64] {
-            let result = try BrotrCLI.run(["stats", "--data", data.path, "--json"])
+        func stats() async throws -> [String: Int64] {
+            let result = try await BrotrCLI.run(["stats", "--data", data.path, "--json"])
             #expect(result.status == 0, "stats: \(result.stderr)")
-            return try Self.statsJSON(result.stdout)
+            return try await Self.statsJSON(result.stdout)
         }
-        let before = try stats()
+        let before = try await stats()
         #expect(before["events"] == Int64(n))
         #expect(before["relays"] == 3)
         #expect(before["observations"] == Int64(observations))
         let exportBefore = root.appendingPathComponent("before.jsonl")
-        #expect(try BrotrCLI.run(["export", "--data", data.path], stdoutTo: exportBefore).status == 0)
+        #expect(try await BrotrCLI.run(["export", "--data", data.path], stdoutTo: exportBefore).status == 0)
 
         // Only the segments remain.
         for suffix in ["", "-wal", "-shm"] {
             try? FileManager.default.removeItem(atPath: data.appendingPathComponent("index.sqlite" + suffix).path)
         }
-        let reindex = try BrotrCLI.run(["reindex", "--data", data.path])
+        let reindex = try await BrotrCLI.run(["reindex", "--data", data.path])
         #expect(reindex.status == 0, "reindex: \(reindex.stderr)")
         #expect(reindex.stdout.contains("reindexed \(n) events"), "\(reindex.stdout)")
 
-        let after = try stats()
+        let after = try await stats()
         // The index's own size depends on SQLite's page layout, not on what it holds;
         // everything about content must match.
         let contentKeys = ["events", "relays", "observations", "metadata", "segments", "segment_bytes", "segment_bytes_per_event"]
@@ -67,7 +67,7 @@ extension ArchiveCLITests {
         #expect(Set(after.keys) == Set(before.keys))
 
         let exportAfter = root.appendingPathComponent("after.jsonl")
-        #expect(try BrotrCLI.run(["export", "--data", data.path], stdoutTo: exportAfter).status == 0)
+        #expect(try await BrotrCLI.run(["export", "--data", data.path], stdoutTo: exportAfter).status == 0)
         let a = try Data(contentsOf: exportBefore), b = try Data(contentsOf: exportAfter)
         #expect(a.count == b.count)
         #expect(a == b, "export differs after reindex")
@@ -83,15 +83,15 @@ extension ArchiveCLITests {
     // MARK: 5. Segments are standard LZ4
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/lz4"), "needs /usr/bin/lz4"))
-    func segmentsPassLZ4sOwnTest() throws {
+    func segmentsPassLZ4sOwnTest() async throws {
         let tmp = try TempDirectory("cli-lz4")
         defer { tmp.remove() }
         let root = tmp.url
         let data = root.appendingPathComponent("data")
         let events = Self.events(400, seed: 505)
         let file = root.appendingPathComponent("events.jsonl")
-        try Self.writeLines(events.map(\.jsonBytes), to: file)
-        let imported = try BrotrCLI.run(["import", "--data", data.path, "--relay", "ws://127.0.0.1:17005", "--allow-loopback", "--batch-size", "100", file.path])
+        try await Self.writeLines(events.map(\.jsonBytes), to: file)
+        let imported = try await BrotrCLI.run(["import", "--data", data.path, "--relay", "ws://127.0.0.1:17005", "--allow-loopback", "--batch-size", "100", file.path])
         #expect(imported.status == 0, "\(imported.stderr)")
         let folder = data.appendingPathComponent("segments")
         let segments = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".seg") }.sorted()

@@ -10,7 +10,7 @@ import Testing
 extension ArchiveCLITests {
     // MARK: 6. Rejections
 
-    @Test func importReportsRejectionsWithReasonsAndLineNumbers() throws {
+    @Test func importReportsRejectionsWithReasonsAndLineNumbers() async throws {
         let tmp = try TempDirectory("cli-reject")
         defer { tmp.remove() }
         let root = tmp.url
@@ -33,7 +33,7 @@ extension ArchiveCLITests {
         let file = root.appendingPathComponent("mixed.jsonl")
         try text.write(to: file, atomically: true, encoding: .utf8)
 
-        let result = try BrotrCLI.run(["import", "--data", data.path, file.path])
+        let result = try await BrotrCLI.run(["import", "--data", data.path, file.path])
         #expect(result.status == 0, "\(result.stderr)")
         let out = result.stdout
         #expect(out.contains("accepted 3, duplicate 0, rejected 3"), "\(out)")
@@ -48,23 +48,23 @@ extension ArchiveCLITests {
         let acks = lines.filter { $0.hasPrefix("ack ") }
         #expect(acks == ["ack 3 \(valid[2].id.hex)"], "\(out)")
 
-        #expect(try Self.exportedIDs(data, scratch: root) == valid.map(\.id.hex))
+        await #expect(try Self.exportedIDs(data, scratch: root) == valid.map(\.id.hex))
         // Again: all duplicates, the same rejections.
-        let again = try BrotrCLI.run(["import", "--data", data.path, file.path])
+        let again = try await BrotrCLI.run(["import", "--data", data.path, file.path])
         #expect(again.stdout.contains("accepted 0, duplicate 3, rejected 3"), "\(again.stdout)")
     }
 
     // MARK: 7. One writer
 
-    @Test func aSecondWriterIsRefusedWhileReadersWork() throws {
+    @Test func aSecondWriterIsRefusedWhileReadersWork() async throws {
         let tmp = try TempDirectory("cli-lock")
         defer { tmp.remove() }
         let root = tmp.url
         let data = root.appendingPathComponent("data")
         let events = Self.events(12, seed: 707)
         let seedFile = root.appendingPathComponent("seed.jsonl")
-        try Self.writeLines(events.prefix(5).map(\.jsonBytes), to: seedFile)
-        #expect(try BrotrCLI.run(["import", "--data", data.path, seedFile.path]).status == 0)
+        try await Self.writeLines(events.prefix(5).map(\.jsonBytes), to: seedFile)
+        #expect(try await BrotrCLI.run(["import", "--data", data.path, seedFile.path]).status == 0)
 
         // The first writer reads standard input, which stays open.
         let child = try BrotrCLI.start(["import", "--data", data.path, "-"], stderrFile: root.appendingPathComponent("writer.log"), keepStdinOpen: true)
@@ -79,20 +79,20 @@ extension ArchiveCLITests {
         try #require(holds, "the writer never took the lock: \(child.stderr)")
 
         let other = root.appendingPathComponent("other.jsonl")
-        try Self.writeLines(events[5..<7].map(\.jsonBytes), to: other)
-        let refused = try BrotrCLI.run(["import", "--data", data.path, other.path])
+        try await Self.writeLines(events[5..<7].map(\.jsonBytes), to: other)
+        let refused = try await BrotrCLI.run(["import", "--data", data.path, other.path])
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("in use by another brotr process (PID \(child.pid))"), "\(refused.stderr)")
-        let reindex = try BrotrCLI.run(["reindex", "--data", data.path])
+        let reindex = try await BrotrCLI.run(["reindex", "--data", data.path])
         #expect(reindex.status != 0)
         #expect(reindex.stderr.contains("PID \(child.pid)"), "\(reindex.stderr)")
 
         // Readers are not in the way.
-        let stats = try BrotrCLI.run(["stats", "--data", data.path, "--json"])
+        let stats = try await BrotrCLI.run(["stats", "--data", data.path, "--json"])
         #expect(stats.status == 0, "\(stats.stderr)")
-        #expect(try Self.statsJSON(stats.stdout)["events"] == 5, "\(stats.stdout)")
-        #expect(try Self.exportedIDs(data, scratch: root) == events.prefix(5).map(\.id.hex))
-        #expect(try BrotrCLI.run(["check", "--data", data.path]).status == 0)
+        await #expect(try Self.statsJSON(stats.stdout)["events"] == 5, "\(stats.stdout)")
+        await #expect(try Self.exportedIDs(data, scratch: root) == events.prefix(5).map(\.id.hex))
+        #expect(try await BrotrCLI.run(["check", "--data", data.path]).status == 0)
 
         // The first writer finishes its input and exits cleanly.
         child.input.fileHandleForWriting.write(Data((events[7..<10].map(\.jsonText).joined(separator: "\n") + "\n").utf8))
@@ -103,8 +103,8 @@ extension ArchiveCLITests {
         #expect(child.completeLines.contains { $0.hasPrefix("accepted 3, duplicate 0, rejected 0") }, "\(child.completeLines)")
 
         // Now the second writer gets in.
-        let later = try BrotrCLI.run(["import", "--data", data.path, other.path])
+        let later = try await BrotrCLI.run(["import", "--data", data.path, other.path])
         #expect(later.status == 0, "\(later.stderr)")
-        #expect(try Self.exportedIDs(data, scratch: root) == (Array(events.prefix(5)) + events[7..<10] + events[5..<7]).map(\.id.hex))
+        await #expect(try Self.exportedIDs(data, scratch: root) == (Array(events.prefix(5)) + events[7..<10] + events[5..<7]).map(\.id.hex))
     }
 }

@@ -18,7 +18,7 @@ struct ArchiveCLITests {
     // MARK: Helpers
 
     /// Writes JSON lines, each followed by a newline.
-    static func writeLines(_ lines: some Collection<[UInt8]>, to url: URL) throws {
+    static func writeLines(_ lines: some Collection<[UInt8]>, to url: URL) async throws {
         _ = FileManager.default.createFile(atPath: url.path, contents: nil)
         let handle = try FileHandle(forWritingTo: url)
         defer { try? handle.close() }
@@ -64,10 +64,10 @@ struct ArchiveCLITests {
     }
 
     /// The ids of `brotr export --data DIR`, in order. Fails the test if the export fails.
-    static func exportedIDs(_ directory: URL, scratch: URL) throws -> [String] {
+    static func exportedIDs(_ directory: URL, scratch: URL) async throws -> [String] {
         let file = scratch.appendingPathComponent("export-\(UUID().uuidString).jsonl")
         defer { try? FileManager.default.removeItem(at: file) }
-        let result = try BrotrCLI.run(["export", "--data", directory.path], stdoutTo: file)
+        let result = try await BrotrCLI.run(["export", "--data", directory.path], stdoutTo: file)
         #expect(result.status == 0, "export: \(result.stderr)")
         let data = try Data(contentsOf: file)
         return lineRanges(data).map { range in id(ofLine: data[range]) ?? "?" }
@@ -99,7 +99,7 @@ struct ArchiveCLITests {
     }
 
     /// The fields of `brotr stats --json`.
-    static func statsJSON(_ text: String) throws -> [String: Int64] {
+    static func statsJSON(_ text: String) async throws -> [String: Int64] {
         guard let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
             throw CLIFixtureError("stats --json is not an object: \(text)")
         }

@@ -5,8 +5,8 @@ import Testing
 
 /// Runs the built `brotr` binary as a user would and checks what it prints.
 struct CLITests {
-    @Test func helpListsEveryCommandWithAPurpose() throws {
-        let result = try BrotrCLI.run(["--help"])
+    @Test func helpListsEveryCommandWithAPurpose() async throws {
+        let result = try await BrotrCLI.run(["--help"])
         #expect(result.status == 0)
         for command in ["serve", "run", "reindex", "check", "stats", "import", "export", "relays", "backup", "keygen"] {
             let line = result.stdout.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix(command + " ") }
@@ -14,9 +14,9 @@ struct CLITests {
         }
     }
 
-    @Test func normalizePrintsOneLinePerInputInOrder() throws {
+    @Test func normalizePrintsOneLinePerInputInOrder() async throws {
         let inputs = ["WSS://Relay.Damus.IO/", "http://relay.example.com", "wss://10.1.2.3", "wss://nos.lol:443/a/../b?q#f", "ws://münchen.de"]
-        let result = try BrotrCLI.run(["relays", "normalize"] + inputs)
+        let result = try await BrotrCLI.run(["relays", "normalize"] + inputs)
         #expect(result.status == 0)
         let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
         #expect(lines.count == inputs.count)
@@ -29,8 +29,8 @@ struct CLITests {
         #expect(lines[4] == ["ws://münchen.de", "ok", "wss://xn--mnchen-3ya.de", "clearnet", ""])
     }
 
-    @Test func normalizeReadsStandardInput() throws {
-        let result = try BrotrCLI.run(["relays", "normalize"], stdin: "wss://a.example.com\n\nws://127.0.0.1:7777\nwss://x\twith tab\n")
+    @Test func normalizeReadsStandardInput() async throws {
+        let result = try await BrotrCLI.run(["relays", "normalize"], stdin: "wss://a.example.com\n\nws://127.0.0.1:7777\nwss://x\twith tab\n")
         #expect(result.status == 0)
         let lines = result.stdout.split(separator: "\n").map(String.init)
         #expect(lines.count == 3)
@@ -40,8 +40,8 @@ struct CLITests {
         #expect(lines[2].hasPrefix("wss://x\\twith tab\trejected"))  // a tab inside a field is escaped
     }
 
-    @Test func allowLoopbackAdmitsLoopbackOnly() throws {
-        let result = try BrotrCLI.run(["relays", "normalize", "--allow-loopback", "ws://127.0.0.1:7777", "ws://[::1]:8080", "ws://localhost", "ws://192.168.1.1"])
+    @Test func allowLoopbackAdmitsLoopbackOnly() async throws {
+        let result = try await BrotrCLI.run(["relays", "normalize", "--allow-loopback", "ws://127.0.0.1:7777", "ws://[::1]:8080", "ws://localhost", "ws://192.168.1.1"])
         let lines = result.stdout.split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
         #expect(lines.count == 4)
         #expect(lines[0][1...3] == ["ok", "ws://127.0.0.1:7777", "loopback"])
@@ -50,8 +50,8 @@ struct CLITests {
         #expect(lines[3][1] == "rejected")
     }
 
-    @Test func keygenPrintsAConsistentKeyPair() throws {
-        let result = try BrotrCLI.run(["keygen"])
+    @Test func keygenPrintsAConsistentKeyPair() async throws {
+        let result = try await BrotrCLI.run(["keygen"])
         #expect(result.status == 0)
         var fields: [String: String] = [:]
         for line in result.stdout.split(separator: "\n") {
@@ -62,34 +62,34 @@ struct CLITests {
         #expect(try SecretKey(nsec: try #require(fields["secret key (nsec)"])) == secret)
         #expect(fields["public key (hex)"] == secret.publicKey.hex)
         #expect(fields["public key (npub)"] == secret.publicKey.npub)
-        let again = try BrotrCLI.run(["keygen"])
+        let again = try await BrotrCLI.run(["keygen"])
         #expect(again.stdout != result.stdout)  // a new key each time
     }
 
     @Test(arguments: [
         ["run", "monitor", "--once", "--data", "/tmp/brotr-cli-test"], ["run", "refresher", "--data", "/tmp/brotr-cli-test"],
     ])
-    func unimplementedCommandsSaySoAndFail(_ arguments: [String]) throws {
-        let result = try BrotrCLI.run(arguments)
+    func unimplementedCommandsSaySoAndFail(_ arguments: [String]) async throws {
+        let result = try await BrotrCLI.run(arguments)
         #expect(result.status == 69, "\(arguments)")
         #expect(result.stderr.contains("not implemented yet"), "\(arguments)")
         #expect(result.stdout.isEmpty)
     }
 
-    @Test func aBrokenConfigFileStopsStartupWithTheKeyPath() throws {
+    @Test func aBrokenConfigFileStopsStartupWithTheKeyPath() async throws {
         let tmp = try TempDirectory("cfg")
         defer { tmp.remove() }
         let dir = tmp.url
         try "network:\n  allow_loopback: maybe\n".write(to: dir.appendingPathComponent("brotr.yaml"), atomically: true, encoding: .utf8)
-        let result = try BrotrCLI.run(["serve", "--data", dir.path])
+        let result = try await BrotrCLI.run(["serve", "--data", dir.path])
         #expect(result.status != 0 && result.status != 69)
         #expect(result.stderr.contains("brotr.yaml:2: network.allow_loopback: expected true or false, got 'maybe'"), "\(result.stderr)")
-        let missing = try BrotrCLI.run(["serve", "--data", dir.path, "--config", dir.appendingPathComponent("nope.yaml").path])
+        let missing = try await BrotrCLI.run(["serve", "--data", dir.path, "--config", dir.appendingPathComponent("nope.yaml").path])
         #expect(missing.stderr.contains("no such file"))
     }
 
-    @Test func unknownStageIsAUsageError() throws {
-        let result = try BrotrCLI.run(["run", "gardener", "--data", "/tmp/x"])
+    @Test func unknownStageIsAUsageError() async throws {
+        let result = try await BrotrCLI.run(["run", "gardener", "--data", "/tmp/x"])
         #expect(result.status == 64)
         #expect(result.stderr.contains("unknown stage 'gardener'"))
     }

@@ -15,7 +15,7 @@ struct LoggingTests {
         func append(_ line: String) { lines.withLock { $0.append(line) } }
     }
 
-    @Test func logfmtLinesAreKeyValuePairsWithQuoting() throws {
+    @Test func logfmtLinesAreKeyValuePairsWithQuoting() async throws {
         let captured = Lines()
         var handler = LogfmtLogHandler(label: "brotr.test", logLevel: .info)
         handler.sink = { captured.append($0) }
@@ -38,7 +38,7 @@ struct LoggingTests {
         #expect(positions == positions.sorted())
     }
 
-    @Test func jsonLinesAreObjectsWithEveryField() throws {
+    @Test func jsonLinesAreObjectsWithEveryField() async throws {
         let captured = Lines()
         var handler = JSONLogHandler(label: "brotr.test", logLevel: .debug)
         handler.sink = { captured.append($0) }
@@ -54,7 +54,7 @@ struct LoggingTests {
         #expect(fields["ts"]?.stringValue?.hasSuffix("Z") == true)
     }
 
-    @Test func theFormatFlagChoosesTheFormat() throws {
+    @Test func theFormatFlagChoosesTheFormat() async throws {
         let tmp = try TempDirectory("log")
         defer { tmp.remove() }
         let dir = tmp.path
@@ -62,15 +62,15 @@ struct LoggingTests {
         // to run, and exits, without touching the network.
         let off = ["seeder", "finder", "validator", "synchronizer", "http"].map { "\($0):\n  enabled: false\n" }.joined()
         try off.write(toFile: dir + "/brotr.yaml", atomically: true, encoding: .utf8)
-        let json = try BrotrCLI.run(["serve", "--data", dir, "--log-format", "json"])
+        let json = try await BrotrCLI.run(["serve", "--data", dir, "--log-format", "json"])
         #expect(json.status == 1 && json.stderr.contains("nothing to run"))
         let first = try #require(json.stderr.split(separator: "\n").first)
         guard case .object(let fields) = try JSONValue(parsing: String(first)) else { Issue.record("not JSON: \(first)"); return }
         #expect(fields["msg"] == .string("configuration loaded"))
         #expect(fields["config"]?.stringValue?.hasSuffix("/brotr.yaml") == true)
-        let text = try BrotrCLI.run(["serve", "--data", dir])
+        let text = try await BrotrCLI.run(["serve", "--data", dir])
         #expect(text.stderr.contains("level=info logger=brotr msg=\"configuration loaded\""))
-        let quiet = try BrotrCLI.run(["serve", "--data", dir, "--log-level", "error"])
+        let quiet = try await BrotrCLI.run(["serve", "--data", dir, "--log-level", "error"])
         #expect(!quiet.stderr.contains("configuration loaded"))
     }
 }

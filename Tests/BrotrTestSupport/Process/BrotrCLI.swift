@@ -69,6 +69,16 @@ public enum BrotrCLI {
         return Output(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: stderr())
     }
 
+    /// ``run(_:stdin:stdoutTo:deadline:)`` from async code: the wait for the child runs on a
+    /// Dispatch thread, not on one of the cooperative pool's few threads, which the other
+    /// tests' tasks (streams reading from in-process relays among them) need meanwhile.
+    @discardableResult
+    public static func run(
+        _ arguments: [String], stdin: String? = nil, stdoutTo: URL? = nil, deadline: Duration = .seconds(900)
+    ) async throws -> Output {
+        try await offThePool { try run(arguments, stdin: stdin, stdoutTo: stdoutTo, deadline: deadline) }
+    }
+
     /// Starts `brotr arguments` in the background: standard output is read through the
     /// child's deadline-bound reads, standard error goes to `stderrFile`.
     public static func start(
