@@ -37,10 +37,10 @@ final class RawFile {
 
     /// Reads up to `count` bytes at `offset` (fewer only at the end of the file).
     func read(at offset: Int64, count: Int) throws -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: count)
-        let done = try out.withUnsafeMutableBytes { try read(into: $0, at: offset) }
-        out.removeLast(count - done)
-        return out
+        // Not zeroed first: the read overwrites all it returns.
+        try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            initialized = try read(into: UnsafeMutableRawBufferPointer(buffer), at: offset)
+        }
     }
 
     /// Fills `buffer` from `offset`, or as much of it as the file holds; returns the count.
