@@ -24,7 +24,7 @@ extension ArchiveCLITests {
         var seen = 0
         for (x, (from, to)) in parts.enumerated() {
             let file = root.appendingPathComponent("part\(x).jsonl")
-            try await Self.writeLines(lines[from..<to], to: file)
+            try Self.writeLines(lines[from..<to], to: file)
             let result = try await BrotrCLI.run([
                 "import", "--data", data.path, "--relay", "ws://127.0.0.1:1700\(x)", "--allow-loopback", file.path,
             ])
@@ -40,7 +40,7 @@ extension ArchiveCLITests {
         func stats() async throws -> [String: Int64] {
             let result = try await BrotrCLI.run(["stats", "--data", data.path, "--json"])
             #expect(result.status == 0, "stats: \(result.stderr)")
-            return try await Self.statsJSON(result.stdout)
+            return try Self.statsJSON(result.stdout)
         }
         let before = try await stats()
         #expect(before["events"] == Int64(n))
@@ -90,7 +90,7 @@ extension ArchiveCLITests {
         let data = root.appendingPathComponent("data")
         let events = Self.events(400, seed: 505)
         let file = root.appendingPathComponent("events.jsonl")
-        try await Self.writeLines(events.map(\.jsonBytes), to: file)
+        try Self.writeLines(events.map(\.jsonBytes), to: file)
         let imported = try await BrotrCLI.run(["import", "--data", data.path, "--relay", "ws://127.0.0.1:17005", "--allow-loopback", "--batch-size", "100", file.path])
         #expect(imported.status == 0, "\(imported.stderr)")
         let folder = data.appendingPathComponent("segments")

@@ -18,7 +18,7 @@ struct ArchiveCLITests {
     // MARK: Helpers
 
     /// Writes JSON lines, each followed by a newline.
-    static func writeLines(_ lines: some Collection<[UInt8]>, to url: URL) async throws {
+    static func writeLines(_ lines: some Collection<[UInt8]>, to url: URL) throws {
         _ = FileManager.default.createFile(atPath: url.path, contents: nil)
         let handle = try FileHandle(forWritingTo: url)
         defer { try? handle.close() }
@@ -99,7 +99,7 @@ struct ArchiveCLITests {
     }
 
     /// The fields of `brotr stats --json`.
-    static func statsJSON(_ text: String) async throws -> [String: Int64] {
+    static func statsJSON(_ text: String) throws -> [String: Int64] {
         guard let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
             throw CLIFixtureError("stats --json is not an object: \(text)")
         }

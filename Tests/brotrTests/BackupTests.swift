@@ -5,7 +5,7 @@ import Testing
 /// `brotr backup`, run as a user would, on a quiet archive and beside a running import.
 @Suite(.serialized)
 struct BackupTests {
-    static func corpus(_ count: Int, seed: UInt64, in tmp: TempDirectory) async throws -> String {
+    static func corpus(_ count: Int, seed: UInt64, in tmp: TempDirectory) throws -> String {
         let path = tmp.file("corpus.jsonl").path
         let lines = CorpusGenerator.jsonLines(count: count, seed: seed)
         try Data(lines.flatMap { $0 + [0x0A] }).write(to: URL(fileURLWithPath: path))
@@ -16,7 +16,7 @@ struct BackupTests {
         let tmp = try TempDirectory("backup")
         defer { tmp.remove() }
         let source = tmp.file("src").path, copy = tmp.file("copy").path
-        let file = try await Self.corpus(1500, seed: 11, in: tmp)
+        let file = try Self.corpus(1500, seed: 11, in: tmp)
         #expect(try await BrotrCLI.run(["import", "--data", source, file]).status == 0)
         let backup = try await BrotrCLI.run(["backup", "--data", source, "--to", copy])
         #expect(backup.status == 0, "\(backup.stderr)")
@@ -34,7 +34,7 @@ struct BackupTests {
         let tmp = try TempDirectory("backup")
         defer { tmp.remove() }
         let source = tmp.file("src").path, copy = tmp.file("copy").path
-        let file = try await Self.corpus(12_000, seed: 12, in: tmp)
+        let file = try Self.corpus(12_000, seed: 12, in: tmp)
         let importer = try BrotrCLI.start(["import", "--data", source, "--batch-size", "300", file], stderrFile: tmp.file("import.log"))
         // Wait (bounded) until the import has acknowledged a batch, then back up mid-run.
         _ = try await offThePool { importer.read(forUpTo: 120_000) { !$0.acks.isEmpty } }

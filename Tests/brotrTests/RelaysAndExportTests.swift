@@ -44,7 +44,7 @@ struct RelaysAndExportTests {
         let stats = { (dir: String) async throws -> [String] in
             try await BrotrCLI.run(["stats", "--data", dir]).stdout.split(separator: "\n").filter { $0.hasPrefix("events") || $0.hasPrefix("segment_bytes ") }.map(String.init)
         }
-        await #expect(try stats(first) == (try stats(second)))
+        #expect(try await stats(first) == (try stats(second)))
     }
 
     @Test func exportFiltersByTimeKindAndAuthor() async throws {

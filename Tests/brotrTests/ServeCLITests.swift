@@ -16,7 +16,7 @@ import FoundationNetworking
 struct ServeCLITests {
     /// A TCP socket bound to an ephemeral port on 127.0.0.1 (listening when asked), and
     /// the port. The caller closes it.
-    static func boundSocket(listening: Bool = false) async throws -> (fd: Int32, port: Int) {
+    static func boundSocket(listening: Bool = false) throws -> (fd: Int32, port: Int) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -31,8 +31,8 @@ struct ServeCLITests {
         return (fd, Int(UInt16(bigEndian: address.sin_port)))
     }
 
-    static func freePort() async throws -> Int {
-        let (fd, port) = try await boundSocket()
+    static func freePort() throws -> Int {
+        let (fd, port) = try boundSocket()
         close(fd)
         return port
     }
@@ -69,7 +69,7 @@ struct ServeCLITests {
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
         let seeds = root.appendingPathComponent("seeds.txt")
         try Data("# testbed\n\(relayA.url.url)\nnot a relay\nhttp://example.com\n\n".utf8).write(to: seeds)
-        let port = try await Self.freePort()
+        let port = try Self.freePort()
         try Data(
             """
             network:
@@ -167,7 +167,7 @@ extension ServeCLITests {
 extension ServeCLITests {
     @Test func aTakenHTTPPortIsAClearError() async throws {
         // Hold a port: a listening socket of this process.
-        let (fd, port) = try await Self.boundSocket(listening: true)
+        let (fd, port) = try Self.boundSocket(listening: true)
         defer { close(fd) }
 
         let tmp = try TempDirectory("cli-serve-port")
