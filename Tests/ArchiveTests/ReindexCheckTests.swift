@@ -150,9 +150,9 @@ struct ReindexCheckTests {
     /// An event written twice (as a batch re-sent after a crash between fsync and commit
     /// can leave it): the first copy keeps its row, tags and observations; the later copy
     /// adds nothing, and the rebuilt index answers as the live one does.
-    /// With the default suspect list and with none (every id searched for copies).
-    @Test(arguments: [SeenIDs.defaultSuspectCapacity, 0])
-    func reindexKeepsTheFirstCopyOfAnEventWrittenTwice(suspectCapacity: Int) async throws {
+    /// With the keys sorted in memory and through spilled runs.
+    @Test(arguments: [TagSorter.defaultCapacity, 50])
+    func reindexKeepsTheFirstCopyOfAnEventWrittenTwice(sortCapacity: Int) async throws {
         let tmp = try TempDirectory()
         defer { tmp.remove() }
         let events = try await Self.populate(tmp.data)
@@ -167,7 +167,7 @@ struct ReindexCheckTests {
         let live = try await Self.snapshot(tmp.data)
         let liveRows = try Self.eventRows(tmp.data)
         #expect(live.events == events)
-        _ = try Archive.reindex(tmp.data, sortCapacity: TagSorter.defaultCapacity, suspectCapacity: suspectCapacity)
+        _ = try Archive.reindex(tmp.data, sortCapacity: sortCapacity)
         let rebuilt = try await Self.snapshot(tmp.data)
         #expect(rebuilt.events == events)
         #expect(rebuilt.stats == live.stats)
@@ -180,8 +180,9 @@ struct ReindexCheckTests {
     /// A copy written long after the first (past the reindex's window of recent events),
     /// with observations in its frame: they count for the first copy, as live. One at a new
     /// relay adds a row; one at a relay that saw the event already changes nothing.
-    @Test(arguments: [SeenIDs.defaultSuspectCapacity, 0])
-    func observationsWrittenWithALaterCopyCountForTheFirst(suspectCapacity: Int) async throws {
+    /// With the keys sorted in memory and through spilled runs.
+    @Test(arguments: [TagSorter.defaultCapacity, 50])
+    func observationsWrittenWithALaterCopyCountForTheFirst(sortCapacity: Int) async throws {
         let tmp = try TempDirectory()
         defer { tmp.remove() }
         let events = try await Self.populate(tmp.data)
@@ -210,7 +211,7 @@ struct ReindexCheckTests {
         }
         let live = try await Self.snapshot(tmp.data)
         let liveRows = try Self.eventRows(tmp.data)
-        _ = try Archive.reindex(tmp.data, sortCapacity: TagSorter.defaultCapacity, suspectCapacity: suspectCapacity)
+        _ = try Archive.reindex(tmp.data, sortCapacity: sortCapacity)
         #expect(try await Self.snapshot(tmp.data) == live)
         #expect(try Self.eventRows(tmp.data) == liveRows)
     }

@@ -59,7 +59,8 @@ struct DiscoveryTests {
         let toRelays = Seeder(archive: direct, settings: SeederSettings(builtin: false, file: file, toRelays: true), network: NetworkConfiguration(allowLoopback: true), logger: logger)
         #expect(try await toRelays.runCycle().added == 2)
         #expect(try direct.relays().map(\.url) == ["ws://127.0.0.1:7001", "ws://127.0.0.1:7002"])
-        let missing = Seeder(archive: try Archive.open(workspace().directory), settings: SeederSettings(builtin: false, file: file + ".nope"), network: NetworkConfiguration(allowLoopback: true), logger: logger)
+        let third = workspace()
+        let missing = Seeder(archive: try Archive.open(third.directory), settings: SeederSettings(builtin: false, file: file + ".nope"), network: NetworkConfiguration(allowLoopback: true), logger: logger)
         await #expect { try await missing.runCycle() } throws: { "\($0)".contains("cannot read the seed file") && "\($0)".contains(".nope") }
     }
 
@@ -167,7 +168,8 @@ extension DiscoveryTests {
             HTTPSource(url: server.url("/broken"), cooldown: 3600, timeout: .seconds(30)),
             HTTPSource(url: server.url("/down"), cooldown: 3600, timeout: .seconds(30)),
         ]
-        let archive = try Archive.open(workspace().directory)
+        let space = workspace()
+        let archive = try Archive.open(space.directory)
         let finder = Finder(archive: archive, settings: FinderSettings(sources: sources), network: NetworkConfiguration(allowLoopback: true), logger: logger)
         let first = try await finder.runCycle()
         #expect(first.sourcesFetched == 2 && first.sourcesFailed == 3)
@@ -196,7 +198,8 @@ extension DiscoveryTests {
         let relay = try await TestRelay(events: events, tls: true)
         defer { Task { await relay.stop() } }
         #expect(relay.url.url.hasPrefix("wss://127.0.0.1:"))
-        let archive = try Archive.open(workspace().directory)
+        let space = workspace()
+        let archive = try Archive.open(space.directory)
         try await CandidateStore(archive: archive).add([relay.url], at: 100)
         var settings = ValidatorSettings()
         settings.connection = ConnectionOptions(connectTimeout: .seconds(90), readTimeout: .seconds(90))

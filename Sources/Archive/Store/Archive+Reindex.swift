@@ -23,14 +23,13 @@ extension Archive {
     public static func reindex(
         _ directory: DataDirectory, progress: (Int64, Int64) -> Void = { _, _ in }
     ) throws -> ReindexSummary {
-        try reindex(directory, sortCapacity: TagSorter.defaultCapacity, suspectCapacity: SeenIDs.defaultSuspectCapacity, progress: progress)
+        try reindex(directory, sortCapacity: TagSorter.defaultCapacity, progress: progress)
     }
 
-    /// ``reindex(_:progress:)`` with the tag sorter's memory bound in rows and the most ids
-    /// kept as suspected copies (tests make them small, so that the sort spills to run
-    /// files and every id is searched for copies).
+    /// ``reindex(_:progress:)`` with the tag sorter's memory bound in rows (tests make it
+    /// small, so that the sort spills to run files).
     static func reindex(
-        _ directory: DataDirectory, sortCapacity: Int, suspectCapacity: Int = SeenIDs.defaultSuspectCapacity, progress: (Int64, Int64) -> Void = { _, _ in }
+        _ directory: DataDirectory, sortCapacity: Int, progress: (Int64, Int64) -> Void = { _, _ in }
     ) throws -> ReindexSummary {
         try requireDataDirectory(directory)
         let lock = try DirectoryLock(directory)
@@ -38,8 +37,8 @@ extension Archive {
         let fresh = directory.indexFile + ".reindex"
         for suffix in ["", "-wal", "-shm"] { unlink(fresh + suffix) }
         // Sort runs left by a reindex that was killed.
-        let runs = (fresh as NSString).lastPathComponent + "-tags."
-        for name in try DirectoryListing.names(directory.path) where name.hasPrefix(runs) { unlink(directory.path + "/" + name) }
+        let runs = ["-tags.", "-authors."].map { (fresh as NSString).lastPathComponent + $0 }
+        for name in try DirectoryListing.names(directory.path) where runs.contains(where: name.hasPrefix) { unlink(directory.path + "/" + name) }
         var renamed = false
         defer { if !renamed { for suffix in ["", "-wal", "-shm"] { unlink(fresh + suffix) } } }
 
@@ -50,21 +49,21 @@ extension Archive {
         // The new index's connection lives in this scope only: it must be closed before the rename.
         do {
             let pool = try createBulkIndex(at: fresh)
-            let bulk = try BulkLoad(pool: pool)
+            // Authors are a tenth of the keys: a quarter of the tags' memory is plenty.
+            let bulk = try BulkLoad(pool: pool, authorRuns: fresh + "-authors", sortCapacity: max(1, sortCapacity / 4))
             // Segments are read and decoded on a thread of their own, which also numbers and
             // collects the tag rows and sorts them while this thread builds the other indexes.
             let handoff = Handoff<ScanStep>(capacity: 4)
             let tags = TagSorter(runPrefix: fresh + "-tags", capacity: sortCapacity)
             let firstRow = bulk.firstRow
-            let seen = SeenIDs(expected: Int(total / 500), suspectCapacity: suspectCapacity)  // segments hold over 500 B/event
+            let seen = SeenIDs(expected: Int(total / 500))  // segments hold over 500 B/event
             let scan = Thread { scanSegments(files, seen: seen, tags: tags, firstRow: firstRow, into: handoff) }
             scan.start()
             defer { handoff.close() }
-            var suspects: [[UInt8]]? = []
             load: while let step = handoff.take() {
                 switch step {
-                case .frames(let frames):
-                    try bulk.load(frames)
+                case .frames(let frames, let repeats):
+                    try bulk.load(frames, repeats: repeats)
                     summary.frames += frames.count
                     summary.records += frames.reduce(0) { $0 + $1.items.count }
                 case .segmentEnd(let number, let size, let isLast, let tornTail):
@@ -75,8 +74,7 @@ extension Archive {
                     summary.segments += 1
                     done += size
                     progress(done, total)
-                case .scanned(let found):
-                    suspects = found
+                case .scanned:
                     break load
                 case .failed(let error):
                     throw error
@@ -84,7 +82,7 @@ extension Archive {
                     throw ArchiveError(.inconsistent, "reindex: the segment scan ended out of order")
                 }
             }
-            try bulk.finish(suspects: suspects, keys: {
+            try bulk.finish(keys: {
                 switch handoff.take() {
                 case .sorted(let events, let sorter):
                     // The scan numbered tag rows by counting events; the load must have agreed.
@@ -112,13 +110,13 @@ extension Archive {
 
     /// What the scanning thread hands the loader.
     private enum ScanStep {
-        /// Some decoded frames, in segment order.
-        case frames([SegmentWriter.WrittenFrame])
+        /// Some decoded frames, in segment order, and the ids of their events that may
+        /// have been written before.
+        case frames([SegmentWriter.WrittenFrame], repeats: Set<EventID>)
         /// A segment was read to its end (a torn tail of the newest one is left to the next open).
         case segmentEnd(number: UInt32, size: Int64, isLast: Bool, tornTail: Int64)
-        /// Every frame was handed over; the id prefixes that may belong to events written
-        /// twice (nil: too many to list).
-        case scanned(suspects: [[UInt8]]?)
+        /// Every frame was handed over.
+        case scanned
         /// The tag rows of `events` events, sorted.
         case sorted(events: Int64, TagSorter)
         case failed(any Error)
@@ -141,6 +139,7 @@ extension Archive {
                 let scanner = try SegmentScanner(path: path)
                 var offset = Int64(SegmentHeader.size)
                 var pending: [SegmentWriter.WrittenFrame] = []
+                var repeats: Set<EventID> = []
                 var tornTail: Int64 = 0
                 scan: while true {
                     switch try scanner.step(at: offset) {
@@ -155,14 +154,15 @@ extension Archive {
                             guard case .event(let entry) = item else { continue }
                             frameTags.append(TagRow(key: IndexKey.id(entry.id), event: row))
                             row += 1
-                            seen.insert(entry.id)
+                            if seen.insert(entry.id) { repeats.insert(entry.id) }
                         }
                         try tags.append(contentsOf: frameTags)
                         pending.append(SegmentWriter.WrittenFrame(segment: number, offset: at, length: length, items: items))
                         offset = at + Int64(length)
                         if pending.count >= 64 {
-                            guard handoff.put(.frames(pending)) else { return }
+                            guard handoff.put(.frames(pending, repeats: repeats)) else { return }
                             pending.removeAll()
+                            repeats.removeAll()
                         }
                     case .incomplete(let at), .invalid(let at, _):
                         guard isLast, try scanner.isTornTail(from: at) else {
@@ -172,10 +172,10 @@ extension Archive {
                         break scan
                     }
                 }
-                if !pending.isEmpty { guard handoff.put(.frames(pending)) else { return } }
+                if !pending.isEmpty { guard handoff.put(.frames(pending, repeats: repeats)) else { return } }
                 guard handoff.put(.segmentEnd(number: number, size: scanner.size, isLast: isLast, tornTail: tornTail)) else { return }
             }
-            guard handoff.put(.scanned(suspects: seen.suspects)) else { return }
+            guard handoff.put(.scanned) else { return }
             try tags.prepare()
             handoff.put(.sorted(events: row - firstRow, tags))
         } catch {
