@@ -40,7 +40,9 @@ struct JSONTests {
         JSONWriter.appendString(s, to: &python, style: .python)
         #expect(nip01 == Array("\"a\\\"\\\\\\n\\r\\t\\b\\f\u{01}\u{1F}\u{7F}é\u{2028}😀/\"".utf8))
         #expect(String(decoding: standard, as: UTF8.self) == "\"a\\\"\\\\\\n\\r\\t\\b\\f\\u0001\\u001f\u{7F}é\u{2028}😀/\"")
-        #expect(String(decoding: python, as: UTF8.self) == "\"a\\\"\\\\\\n\\r\\t\\b\\f\\u0001\\u001f\\u007f\\u00e9\\u2028\\ud83d\\ude00/\"")
+        // Python's json.dumps(s, ensure_ascii=False), as BigBrotr hashes metadata, escapes
+        // exactly what the standard style does.
+        #expect(python == standard)
     }
 
     @Test func utf8Validation() {

@@ -7,9 +7,9 @@ enum JSONWriter {
         /// RFC 8259 JSON for the wire: `"` and `\` escaped, control characters escaped
         /// (short forms where they exist, `\u00xx` otherwise), everything else verbatim.
         case standard
-        /// Python's `json.dumps` with its defaults (`ensure_ascii`): like `standard`, and
-        /// DEL and every non-ASCII character as `\uxxxx` (surrogate pairs past the BMP). Numbers are
-        /// written the way Python writes them. BigBrotr hashes metadata in this form.
+        /// Python's `json.dumps(..., ensure_ascii=False)`, as BigBrotr hashes metadata: strings
+        /// as `standard` writes them (Python escapes the same characters, in the same
+        /// forms), numbers the way Python writes them.
         case python
     }
 
@@ -25,19 +25,16 @@ enum JSONWriter {
         switch style {
         case .nip01:
             plain = !mayNeedEscape(utf8) || !utf8.contains { $0 == 0x22 || $0 == 0x5C || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 || $0 == 0x08 || $0 == 0x0C }
-        case .standard: plain = !mayNeedEscape(utf8)
-        case .python: plain = !utf8.contains { $0 == 0x22 || $0 == 0x5C || $0 < 0x20 || $0 >= 0x7F }
+        case .standard, .python: plain = !mayNeedEscape(utf8)
         }
         if plain {
             out.append(contentsOf: utf8)
-        } else if style == .python {
-            appendPythonEscaped(utf8, to: &out)
         } else {
             for c in utf8 {
                 if let short = shortEscape(UInt32(c)) {
                     out.append(0x5C)
                     out.append(short)
-                } else if c < 0x20, style == .standard {
+                } else if c < 0x20, style != .nip01 {
                     appendUnicodeEscape(UInt32(c), to: &out)
                 } else {
                     out.append(c)
@@ -73,24 +70,6 @@ enum JSONWriter {
         // A byte of x is zero or below n (n <= 0x80) exactly where (x - n*ones) & ~x & highs is set.
         @inline(__always) func below(_ x: UInt64, _ n: UInt64) -> Bool { (x &- n &* ones) & ~x & highs != 0 }
         return below(x, 0x20) || below(x ^ (0x22 &* ones), 1) || below(x ^ (0x5C &* ones), 1)
-    }
-
-    private static func appendPythonEscaped(_ utf8: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-        for scalar in String(decoding: utf8, as: UTF8.self).unicodeScalars {
-            if let short = shortEscape(scalar.value) {
-                out.append(0x5C)
-                out.append(short)
-                continue
-            }
-            switch scalar.value {
-            case 0x20..<0x7F: out.append(UInt8(scalar.value))
-            case 0x10000...:
-                let v = scalar.value - 0x10000
-                appendUnicodeEscape(0xD800 + (v >> 10), to: &out)
-                appendUnicodeEscape(0xDC00 + (v & 0x3FF), to: &out)
-            default: appendUnicodeEscape(scalar.value, to: &out)
-            }
-        }
     }
 
     /// The letter after the backslash for the characters every style escapes the same way

@@ -5,10 +5,11 @@ import Crypto
 ///
 /// The document is sanitized (nulls and empty containers removed, recursively; the top
 /// level stays even if empty), serialized as canonical JSON, and addressed by the SHA-256
-/// of that text. Canonical JSON is byte for byte what BigBrotr hashes, Python's
-/// `json.dumps(doc, sort_keys=True, separators=(",", ":"))`: keys sorted by code point,
-/// no whitespace, non-ASCII escaped as `\uXXXX`, numbers as Python writes them. Identical
-/// documents therefore get identical hashes in brotr and in BigBrotr.
+/// of that text. Canonical JSON is byte for byte what BigBrotr 6.6.9 hashes, Python's
+/// `json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"))`: keys
+/// sorted by code point, no whitespace, non-ASCII written as it is (UTF-8), control
+/// characters escaped, numbers as Python writes them. Identical documents therefore get
+/// identical hashes in brotr and in BigBrotr.
 public struct Metadata: Sendable, Hashable {
     /// What the document describes.
     public let type: MetadataType
