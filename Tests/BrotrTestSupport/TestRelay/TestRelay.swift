@@ -31,6 +31,8 @@ public final class TestRelay: Sendable {
         var connections = 0
         var requests = 0
         var eventsSent = 0
+        /// Connections that stalled or disconnected as the behaviour asked.
+        var misbehaved = 0
     }
 
     /// REQs answered so far.
@@ -39,6 +41,8 @@ public final class TestRelay: Sendable {
     public var eventsSent: Int { state.withLock { $0.eventsSent } }
     /// Connections accepted so far.
     public var connections: Int { state.withLock { $0.connections } }
+    /// Connections that stalled or disconnected as the behaviour asked.
+    public var misbehavedConnections: Int { state.withLock { $0.misbehaved } }
 
     /// Starts a relay on an ephemeral loopback port; with `tls`, a wss:// relay whose
     /// certificate is self-signed (no client trusts it).

@@ -87,11 +87,13 @@ final class TestRelayConnection: ChannelInboundHandler, @unchecked Sendable {
         let subJSON = quoted(sub)
         for event in page {
             if misbehaving, let n = behavior.stallAfter, sentOnConnection >= n {
+                if !stalled { state.withLock { $0.misbehaved += 1 } }
                 stalled = true
                 context.flush()
                 return
             }
             if misbehaving, let n = behavior.disconnectAfter, sentOnConnection >= n {
+                state.withLock { $0.misbehaved += 1 }
                 context.flush()
                 context.close(promise: nil)
                 return
