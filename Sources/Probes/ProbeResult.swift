@@ -12,14 +12,22 @@ public struct ProbeResult<Value: Sendable>: Sendable {
     public let reason: String?
     /// What the probe saw, in order.
     public let logs: [String]
+    /// Whether trying again may give another answer: false when the relay did answer,
+    /// only not as the check hoped (a web server with no NIP-11 document, say).
+    public let retryable: Bool
 
     /// A passed check.
     public static func success(_ value: Value, logs: [String] = []) -> ProbeResult {
-        ProbeResult(value: value, success: true, reason: nil, logs: logs)
+        ProbeResult(value: value, success: true, reason: nil, logs: logs, retryable: false)
     }
 
     /// A failed check, with whatever partial data was gathered.
-    public static func failure(_ reason: String, value: Value? = nil, logs: [String] = []) -> ProbeResult {
-        ProbeResult(value: value, success: false, reason: reason, logs: logs)
+    public static func failure(_ reason: String, value: Value? = nil, logs: [String] = [], retryable: Bool = true) -> ProbeResult {
+        ProbeResult(value: value, success: false, reason: reason, logs: logs, retryable: retryable)
+    }
+
+    /// The same result with `lines` logged before its own.
+    public func logged(before lines: [String]) -> ProbeResult {
+        ProbeResult(value: value, success: success, reason: reason, logs: lines + logs, retryable: retryable)
     }
 }

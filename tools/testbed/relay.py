@@ -131,6 +131,8 @@ authentication:
   enabled: false
 max_limit: {args.max_limit}
 hellthread_limit: 0
+relay_name: brotr testbed
+relay_description: nostr-relay 1.14 for brotr's tests
 """
         )
     binary = os.path.join(os.path.dirname(sys.executable), "nostr-relay")

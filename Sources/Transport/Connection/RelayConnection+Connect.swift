@@ -16,20 +16,10 @@ extension RelayConnection {
     /// TCP (through the proxy, if any), TLS for wss, then the HTTP upgrade, all within
     /// `connectTimeout`: a deadline on the channel closes it if the relay stalls anywhere.
     static func connect(_ url: RelayURL, options: ConnectionOptions) async throws -> (NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, ErrorRecorder) {
-        // An overlay address resolves nowhere but inside its network: without a proxy, fail
-        // at once instead of asking DNS.
-        if options.proxy == nil, url.network.isOverlay {
-            throw TransportError(.invalidProxy, "no SOCKS5 proxy configured for \(url.network.rawValue) relays")
-        }
-        let secure = url.scheme == "wss"
-        let port = url.port ?? (secure ? 443 : 80)
-        let tls = try secure ? TLSContexts.context(insecure: options.allowInsecure) : nil
-        // SNI carries names only; an IP literal host gets none.
-        let sniName = url.host.contains(":") || url.host.allSatisfy({ $0.isNumber || $0 == "." }) ? nil : url.host
-        let target = (host: options.proxy?.host ?? url.host, port: options.proxy?.port ?? port)
+        let endpoint = try RelayEndpoint(url, options: options)
         let timeout = TimeAmount(options.connectTimeout)
         let readTimeout = TimeAmount(options.readTimeout)
-        let hostHeader = (url.host.contains(":") ? "[\(url.host)]" : url.host) + (url.port.map { ":\($0)" } ?? "")
+        let hostHeader = endpoint.hostHeader
         let maxMessage = options.maxMessageBytes
         // Set when the deadline closes the channel, so that the failure it causes is told
         // apart from a refusal however late the awaiting task runs.
@@ -37,10 +27,8 @@ extension RelayConnection {
 
         let upgrade: EventLoopFuture<Upgrade>
         do {
-            upgrade = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .connectTimeout(timeout)
-                .channelOption(.socketOption(.tcp_nodelay), value: 1)
-                .connect(host: target.host, port: target.port) { channel in
+            upgrade = try await endpoint.bootstrap
+                .connect(host: endpoint.target.host, port: endpoint.target.port) { channel in
                     channel.eventLoop.makeCompletedFuture {
                         let deadline = channel.eventLoop.scheduleTask(in: timeout) {
                             deadlineFired.fire()
@@ -52,12 +40,7 @@ extension RelayConnection {
                         let handlers = channel.pipeline.syncOperations
                         try handlers.addHandler(IdleStateHandler(readTimeout: readTimeout))
                         try handlers.addHandler(ReadTimeoutHandler(timeout: options.readTimeout))
-                        if options.proxy != nil {
-                            try handlers.addHandler(SOCKSClientHandler(targetAddress: .domain(url.host, port: port)))
-                        }
-                        if let tls {
-                            try handlers.addHandler(NIOSSLClientHandler(context: tls, serverHostname: sniName))
-                        }
+                        try endpoint.addTransportHandlers(handlers)
                         let upgrader = NIOTypedWebSocketClientUpgrader<Upgrade>(maxFrameSize: maxMessage) { channel, _ in
                             channel.eventLoop.makeCompletedFuture {
                                 deadline.cancel()
@@ -94,18 +77,10 @@ extension RelayConnection {
     }
 
     private static func connectError(_ error: any Error, deadlineFired: Bool, options: ConnectionOptions) -> TransportError {
-        if deadlineFired {
-            return TransportError(.connectTimeout, "no WebSocket within \(options.connectTimeout)")
+        if !deadlineFired, let error = error as? NIOHTTPClientUpgradeError {
+            return TransportError(.upgradeRefused, "WebSocket upgrade failed: \(error)")
         }
-        switch error {
-        case let error as TransportError: return error
-        case ChannelError.connectTimeout: return TransportError(.connectTimeout, "TCP connect took over \(options.connectTimeout)")
-        case let error as NIOSSLError: return TransportError(.tlsFailed, "\(error)")
-        case let error as BoringSSLError: return TransportError(.tlsFailed, "\(error)")
-        case let error as NIOHTTPClientUpgradeError: return TransportError(.upgradeRefused, "WebSocket upgrade failed: \(error)")
-        case let error as SOCKSError.ConnectionFailed: return TransportError(.connectFailed, "the proxy could not connect: \(error)")
-        default: return TransportError(.connectFailed, "\(error)")
-        }
+        return RelayEndpoint.connectError(error, deadlineFired: deadlineFired, within: options.connectTimeout, what: "WebSocket")
     }
 }
 

@@ -9,6 +9,23 @@ public enum HTTPFetch {
         public let description: String
     }
 
+    /// What a server answered.
+    public struct Response: Sendable {
+        public let status: Int
+        /// Header values by lowercased name (repeated headers joined with ", ").
+        public let headers: [String: String]
+        /// The body, or nil when it was larger than the cap (it is not read past it).
+        public let body: [UInt8]?
+
+        /// The media type of Content-Type, lowercased, without its parameters.
+        public var mediaType: String? {
+            headers["content-type"].map { value in
+                let type = value.prefix { $0 != ";" }.drop { $0 == " " || $0 == "\t" }
+                return String(type.reversed().drop { $0 == " " || $0 == "\t" }.reversed()).lowercased()
+            }
+        }
+    }
+
     /// The body of `url`, if the server answers 200 within `timeout` with at most
     /// `maxBytes` bytes.
     public static func get(_ url: String, timeout: Duration, maxBytes: Int) async throws -> [UInt8] {

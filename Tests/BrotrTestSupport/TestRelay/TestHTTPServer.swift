@@ -3,25 +3,52 @@ import NIOHTTP1
 import NIOPosix
 import Synchronization
 
-/// A plain HTTP server on 127.0.0.1 for tests: each path answers with a fixed status and
-/// body; other paths get 404. It counts the requests it answers.
+/// A plain HTTP server on 127.0.0.1 for tests: each path answers with a fixed status,
+/// content type and body, after an optional delay; other paths get 404. It counts the
+/// requests it answers and keeps the Accept header of the last one.
 public final class TestHTTPServer: Sendable {
-    public let port: Int
-    private let channel: any Channel
-    private let hits = Counter()
+    /// What one path answers.
+    public struct Route: Sendable {
+        public var status: Int
+        public var body: [UInt8]
+        public var contentType: String
+        /// Wait this long before answering.
+        public var delay: Duration
 
-    /// A count shared by the server's connections.
-    final class Counter: Sendable {
-        let value = Mutex(0)
+        public init(status: Int = 200, body: String, contentType: String = "application/json", delay: Duration = .zero) {
+            self.init(status: status, bytes: Array(body.utf8), contentType: contentType, delay: delay)
+        }
+
+        public init(status: Int = 200, bytes: [UInt8], contentType: String = "application/json", delay: Duration = .zero) {
+            self.status = status
+            self.body = bytes
+            self.contentType = contentType
+            self.delay = delay
+        }
     }
 
-    public init(routes: [String: (status: Int, body: String)]) async throws {
-        let hits = self.hits
+    public let port: Int
+    private let channel: any Channel
+    private let seen = Seen()
+
+    /// What the server's connections saw, shared between them.
+    final class Seen: Sendable {
+        let requests = Mutex(0)
+        let lastAccept = Mutex<String?>(nil)
+    }
+
+    /// Routes of status and body, served as application/json at once.
+    public convenience init(routes: [String: (status: Int, body: String)]) async throws {
+        try await self.init(routes: routes.mapValues { Route(status: $0.status, body: $0.body) })
+    }
+
+    public init(routes: [String: Route]) async throws {
+        let seen = self.seen
         channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.pipeline.configureHTTPServerPipeline().flatMap {
-                    channel.pipeline.addHandler(Handler(routes: routes, hits: hits))
+                    channel.pipeline.addHandler(Handler(routes: routes, seen: seen))
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
@@ -29,7 +56,9 @@ public final class TestHTTPServer: Sendable {
     }
 
     /// Requests answered so far.
-    public var requests: Int { hits.value.withLock { $0 } }
+    public var requests: Int { seen.requests.withLock { $0 } }
+    /// The Accept header of the latest request.
+    public var lastAccept: String? { seen.lastAccept.withLock { $0 } }
 
     public func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
 
@@ -38,23 +67,35 @@ public final class TestHTTPServer: Sendable {
     private final class Handler: ChannelInboundHandler, @unchecked Sendable {
         typealias InboundIn = HTTPServerRequestPart
         typealias OutboundOut = HTTPServerResponsePart
-        let routes: [String: (status: Int, body: String)]
-        let hits: Counter
+        let routes: [String: Route]
+        let seen: Seen
 
-        init(routes: [String: (status: Int, body: String)], hits: Counter) {
+        init(routes: [String: Route], seen: Seen) {
             self.routes = routes
-            self.hits = hits
+            self.seen = seen
         }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             guard case .head(let head) = unwrapInboundIn(data) else { return }
-            hits.value.withLock { $0 += 1 }
-            let (status, body) = routes[head.uri] ?? (404, "not found")
-            var headers = HTTPHeaders([("Content-Type", "application/json"), ("Content-Length", String(body.utf8.count)), ("Connection", "close")])
-            headers.add(name: "Server", value: "brotr-test")
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: HTTPResponseStatus(statusCode: status), headers: headers))), promise: nil)
-            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
-            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
+            seen.requests.withLock { $0 += 1 }
+            seen.lastAccept.withLock { $0 = head.headers.first(name: "Accept") }
+            let route = routes[head.uri] ?? Route(status: 404, body: "not found", contentType: "text/plain")
+            let answer = {
+                var headers = HTTPHeaders([
+                    ("Content-Type", route.contentType), ("Content-Length", String(route.body.count)), ("Connection", "close"),
+                ])
+                headers.add(name: "Server", value: "brotr-test")
+                context.write(
+                    self.wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: HTTPResponseStatus(statusCode: route.status), headers: headers))),
+                    promise: nil)
+                context.write(self.wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: route.body)))), promise: nil)
+                context.writeAndFlush(self.wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
+            }
+            if route.delay > .zero {
+                context.eventLoop.scheduleTask(in: TimeAmount(route.delay)) { answer() }
+            } else {
+                answer()
+            }
         }
     }
 }
