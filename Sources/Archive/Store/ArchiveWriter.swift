@@ -64,7 +64,7 @@ public actor ArchiveWriter {
 
     /// Runs one durable step. On failure the segment is cut back to where the step began,
     /// and the id caches (which may hold ids of a rolled-back transaction) are dropped.
-    private func guarded<T>(_ body: () throws -> T) throws -> T {
+    func guarded<T>(_ body: () throws -> T) throws -> T {
         if let poisoned { throw poisoned }
         let mark = segments.mark
         do {
@@ -148,7 +148,7 @@ public actor ArchiveWriter {
     /// updates. The caller has deduplicated the records, and gives the rows it found of
     /// archived events they observe. Returns the number of keys indexed.
     @discardableResult
-    private func persist(
+    func persist(
         _ records: [EncodedRecord], knownRows: [EventID: Int64] = [:], stateUpdates: [ServiceStateUpdate] = [],
         relayUpdates: [RelayStateUpdate] = []
     ) throws -> Int {

@@ -26,10 +26,13 @@ public enum RelayStateUpdate: Sendable, Hashable {
     case synced(relay: String, through: Int64, quirks: RelayQuirks)
     /// The Validator found the relay answers only without certificate checks (or again with).
     case insecure(relay: String, Bool)
+    /// The Monitor checked the relay at `at` (Unix seconds) and found whether it speaks
+    /// NIP-77 (nil: not probed this time, what was known stays).
+    case checked(relay: String, at: Int64, nip77: Bool?)
 
     var relay: String {
         switch self {
-        case .synced(let relay, _, _), .insecure(let relay, _): relay
+        case .synced(let relay, _, _), .insecure(let relay, _), .checked(let relay, _, _): relay
         }
     }
 }
@@ -53,6 +56,11 @@ extension IndexWriter {
             try db.cachedStatement(sql: """
                 INSERT INTO relay_state (relay, insecure) VALUES (?, ?) ON CONFLICT (relay) DO UPDATE SET insecure = excluded.insecure
                 """).execute(arguments: [relay, insecure])
+        case .checked(_, let at, let nip77):
+            try db.cachedStatement(sql: """
+                INSERT INTO relay_state (relay, checked_at, nip77) VALUES (?, ?, ?)
+                ON CONFLICT (relay) DO UPDATE SET checked_at = excluded.checked_at, nip77 = COALESCE(excluded.nip77, nip77)
+                """).execute(arguments: [relay, at, nip77])
         }
     }
 }

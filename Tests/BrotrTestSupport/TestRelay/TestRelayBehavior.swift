@@ -26,8 +26,14 @@ public struct TestRelayBehavior: Sendable {
     public var disconnectAfter: Int?
     /// How many connections stall or disconnect; later ones behave.
     public var misbehavingConnections = Int.max
-    /// Demand NIP-42 AUTH before answering any REQ.
+    /// Demand NIP-42 AUTH before answering any REQ or taking any EVENT.
     public var requireAuth = false
+    /// Refuse every published event with OK false and this message ("restricted: ...").
+    public var rejectWrites: String?
+    /// Refuse published events whose id has fewer leading zero bits (NIP-13).
+    public var minPow: Int?
+    /// Say OK true to ephemeral events but pass them to no subscriber.
+    public var swallowEphemeral = false
 
     public init() {}
 }

@@ -2,8 +2,9 @@ import Nostr
 import NIOCore
 import NIOWebSocket
 
-/// One client connection of ``TestRelay``: parses REQ, CLOSE and AUTH, answers from the
-/// store, and applies the knobs.
+/// One client connection of ``TestRelay``: parses REQ, CLOSE, EVENT and AUTH, answers from
+/// the store, passes published events to this connection's open subscriptions, and
+/// applies the knobs.
 final class TestRelayConnection: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
@@ -15,6 +16,8 @@ final class TestRelayConnection: ChannelInboundHandler, @unchecked Sendable {
     private var sentOnConnection = 0
     private var stalled = false
     private var challengeSent = false
+    /// Subscriptions answered and not closed, whose filters new events are matched against.
+    private var live: [String: [Filter]] = [:]
 
     init(state: TestRelay.Store, connectionIndex: Int) {
         self.state = state
@@ -58,14 +61,17 @@ final class TestRelayConnection: ChannelInboundHandler, @unchecked Sendable {
                 return
             }
             let filters = array.dropFirst(2).compactMap { try? Filter(json: $0.jsonText) }
+            live[sub] = filters
             answer(sub, filters, behavior: behavior, context: context)
+        case "EVENT" where array.count == 2:
+            publish(array[1].jsonText, behavior: behavior, context: context)
         case "AUTH" where array.count == 2:
             guard let event = try? Event(json: array[1].jsonText) else { return }
             let ok = event.kind == 22242 && (try? event.verify()) != nil && event.tagValues("challenge").first == challenge
             authenticated = authenticated || ok
             send(#"["OK","\#(event.id.hex)",\#(ok),"\#(ok ? "" : "invalid: bad auth")"]"#, context: context)
         case "CLOSE":
-            break
+            if array.count >= 2, let sub = array[1].stringValue { live[sub] = nil }
         default:
             send(#"["NOTICE","unsupported: \#(type)"]"#, context: context)
         }
@@ -111,6 +117,31 @@ final class TestRelayConnection: ChannelInboundHandler, @unchecked Sendable {
             }
         }
         send("[\"EOSE\",\(subJSON)]", context: context)
+    }
+
+    /// Answers an EVENT with OK as the knobs say; an accepted event is stored (unless
+    /// ephemeral) and sent to the matching open subscriptions.
+    private func publish(_ json: String, behavior: TestRelayBehavior, context: ChannelHandlerContext) {
+        guard let event = try? Event(json: json) else {
+            send(#"["NOTICE","invalid: could not parse your event"]"#, context: context)
+            return
+        }
+        func ok(_ accepted: Bool, _ message: String) {
+            send(#"["OK","\#(event.id.hex)",\#(accepted),\#(quoted(message))]"#, context: context)
+        }
+        if (try? event.verify()) == nil { return ok(false, "invalid: bad id or signature") }
+        if behavior.requireAuth && !authenticated { return ok(false, "auth-required: this relay wants NIP-42") }
+        if let reason = behavior.rejectWrites { return ok(false, reason) }
+        if let bits = behavior.minPow, event.id.leadingZeroBits < bits {
+            return ok(false, "pow: difficulty \(event.id.leadingZeroBits) is less than \(bits)")
+        }
+        let ephemeral = (20000..<30000).contains(event.kind)
+        if !ephemeral { state.withLock { $0.events.append(event) } }
+        ok(true, "")
+        guard !(ephemeral && behavior.swallowEphemeral) else { return }
+        for (sub, filters) in live where filters.contains(where: { $0.matches(event) }) {
+            send(#"["EVENT",\#(quoted(sub)),\#(event.jsonText)]"#, context: context)
+        }
     }
 
     private func send(_ text: String, context: ChannelHandlerContext, flush: Bool = true) {
