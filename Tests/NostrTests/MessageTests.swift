@@ -41,6 +41,22 @@ struct MessageTests {
         #expect(back == event)
     }
 
+    /// NIP-77's messages both ways; a NEG-MSG or NEG-ERR missing a part is refused.
+    @Test func negentropyMessages() throws {
+        let sub = try SubscriptionID("neg")
+        #expect(
+            ClientMessage.negOpen(sub, try Filter(kinds: [22456]), hex: "6100000200").jsonText
+                == #"["NEG-OPEN","neg",{"kinds":[22456]},"6100000200"]"#)
+        #expect(ClientMessage.negClose(sub).jsonText == #"["NEG-CLOSE","neg"]"#)
+        #expect(try RelayMessage(json: #"["NEG-MSG","neg","6100"]"#) == .negMessage(subscription: "neg", hex: "6100"))
+        #expect(
+            try RelayMessage(json: #"["NEG-ERR","neg","blocked: too many query results"]"#)
+                == .negError(subscription: "neg", reason: "blocked: too many query results"))
+        for bad in [#"["NEG-MSG","neg"]"#, #"["NEG-ERR","neg",1]"#, #"["NEG-MSG","neg","61","extra"]"#] {
+            #expect(throws: NostrError.self, "\(bad)") { try RelayMessage(json: bad) }
+        }
+    }
+
     @Test func subscriptionIDsAreBounded() {
         #expect(throws: NostrError.self) { try SubscriptionID("") }
         #expect(throws: NostrError.self) { try SubscriptionID(String(repeating: "a", count: 65)) }

@@ -1,4 +1,4 @@
-/// A message from a client to a relay (NIP-01, NIP-42, NIP-45).
+/// A message from a client to a relay (NIP-01, NIP-42, NIP-45, NIP-77).
 public enum ClientMessage: Sendable, Hashable {
     /// `["REQ", <id>, <filter>...]`: subscribe.
     case req(SubscriptionID, [Filter])
@@ -10,6 +10,10 @@ public enum ClientMessage: Sendable, Hashable {
     case auth(Event)
     /// `["COUNT", <id>, <filter>...]`: NIP-45 count.
     case count(SubscriptionID, [Filter])
+    /// `["NEG-OPEN", <id>, <filter>, <hex>]`: start a NIP-77 reconciliation with an initial message.
+    case negOpen(SubscriptionID, Filter, hex: String)
+    /// `["NEG-CLOSE", <id>]`: end a NIP-77 reconciliation.
+    case negClose(SubscriptionID)
 
     /// The message as compact JSON text.
     public var jsonText: String { String(decoding: jsonBytes, as: UTF8.self) }
@@ -31,6 +35,11 @@ public enum ClientMessage: Sendable, Hashable {
         case .close(let id): head("CLOSE"); sub(id)
         case .event(let e): head("EVENT"); e.appendJSON(to: &out)
         case .auth(let e): head("AUTH"); e.appendJSON(to: &out)
+        case .negOpen(let id, let filter, let hex):
+            head("NEG-OPEN"); sub(id); filters([filter])
+            out.append(UInt8(ascii: ","))
+            JSONWriter.appendString(hex, to: &out, style: .standard)
+        case .negClose(let id): head("NEG-CLOSE"); sub(id)
         }
         out.append(UInt8(ascii: "]"))
         return out

@@ -1,4 +1,4 @@
-/// A message from a relay to a client (NIP-01, NIP-42, NIP-45).
+/// A message from a relay to a client (NIP-01, NIP-42, NIP-45, NIP-77).
 ///
 /// Decoding never traps: anything that is not one of these messages, well-formed, is a
 /// ``NostrError`` (`malformedJSON`, `invalidMessage`, or `invalidEvent` for the event
@@ -19,6 +19,10 @@ public enum RelayMessage: Sendable, Hashable {
     case auth(challenge: String)
     /// `["COUNT", <sub>, {"count": n, "approximate": bool}]`: NIP-45.
     case count(subscription: String, count: Int64, approximate: Bool)
+    /// `["NEG-MSG", <sub>, <hex>]`: a NIP-77 reconciliation message (the hex is not checked here).
+    case negMessage(subscription: String, hex: String)
+    /// `["NEG-ERR", <sub>, <reason>]`: the relay refused or ended a NIP-77 reconciliation.
+    case negError(subscription: String, reason: String)
 
     /// Decodes one relay message from JSON text.
     public init(json: String) throws {
@@ -107,6 +111,16 @@ public enum RelayMessage: Sendable, Hashable {
             var approximate = false
             if case .bool(let b)? = obj["approximate"] { approximate = b }
             message = .count(subscription: sub, count: count, approximate: approximate)
+        case "NEG-MSG":
+            try next("subscription id")
+            let sub = try string("subscription id")
+            try next("message")
+            message = .negMessage(subscription: sub, hex: try string("NEG-MSG message"))
+        case "NEG-ERR":
+            try next("subscription id")
+            let sub = try string("subscription id")
+            try next("reason")
+            message = .negError(subscription: sub, reason: try string("NEG-ERR reason"))
         default:
             throw fail("unknown relay message type '\(type.prefix(32))'")
         }

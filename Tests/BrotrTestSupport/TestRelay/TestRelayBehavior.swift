@@ -34,6 +34,11 @@ public struct TestRelayBehavior: Sendable {
     public var minPow: Int?
     /// Say OK true to ephemeral events but pass them to no subscriber.
     public var swallowEphemeral = false
+    /// Answer a valid NIP-42 AUTH with OK false.
+    public var refuseAuth = false
+    /// Say nothing at all to NEG-OPEN (by default the relay answers it with a NOTICE, as
+    /// relays without NIP-77 do).
+    public var ignoreNegentropy = false
 
     public init() {}
 }

@@ -67,9 +67,13 @@ final class TestRelayConnection: ChannelInboundHandler, @unchecked Sendable {
             publish(array[1].jsonText, behavior: behavior, context: context)
         case "AUTH" where array.count == 2:
             guard let event = try? Event(json: array[1].jsonText) else { return }
-            let ok = event.kind == 22242 && (try? event.verify()) != nil && event.tagValues("challenge").first == challenge
+            let valid = event.kind == 22242 && (try? event.verify()) != nil && event.tagValues("challenge").first == challenge
+            let ok = valid && !behavior.refuseAuth
             authenticated = authenticated || ok
-            send(#"["OK","\#(event.id.hex)",\#(ok),"\#(ok ? "" : "invalid: bad auth")"]"#, context: context)
+            let reason = ok ? "" : valid ? "restricted: not on the list" : "invalid: bad auth"
+            send(#"["OK","\#(event.id.hex)",\#(ok),"\#(reason)"]"#, context: context)
+        case "NEG-OPEN" where behavior.ignoreNegentropy:
+            break
         case "CLOSE":
             if array.count >= 2, let sub = array[1].stringValue { live[sub] = nil }
         default:
