@@ -9,6 +9,8 @@ import Transport
 /// be reached or stalls is a retryable failure.
 @Suite struct NIP11ProbeTests {
     let options = ConnectionOptions(connectTimeout: .seconds(30), readTimeout: .seconds(30))
+    /// Long enough for a loaded machine.
+    let settings = NIP11Probe.Settings(timeout: .seconds(30))
     static let document = #"{"name":"test relay","supported_nips":[1,11],"limitation":{"auth_required":false}}"#
 
     func relay(_ server: TestHTTPServer, _ path: String) throws -> RelayURL {
@@ -22,7 +24,7 @@ import Transport
         ])
         defer { Task { await server.stop() } }
         for path in ["/", "/json"] {
-            let result = await NIP11Probe.run(try relay(server, path), options: options)
+            let result = await NIP11Probe.run(try relay(server, path), settings: settings, options: options)
             #expect(result.success && result.reason == nil, "\(path): \(result)")
             #expect(result.value?.name == "test relay" && result.value?.supportedNIPs == [1, 11] && result.value?.authRequired == false)
             #expect(server.lastAccept == "application/nostr+json")
@@ -51,7 +53,7 @@ import Transport
             let policy = RetryPolicy(attempts: 3, initialDelay: .milliseconds(10), jitter: .zero)
             let before = server.requests
             let url = try relay(server, path)
-            let result = await policy.run { await NIP11Probe.run(url, options: options) }
+            let result = await policy.run { await NIP11Probe.run(url, settings: settings, options: options) }
             #expect(!result.success && !result.retryable && result.value == nil, "\(path): \(result)")
             #expect(result.reason?.hasPrefix(reason) == true, "\(path): \(result.reason ?? "")")
             #expect(server.requests == before + 1, "\(path) was fetched \(server.requests - before) times")
@@ -61,7 +63,7 @@ import Transport
     @Test func anIllTypedDocumentSucceedsAndLogsWhatWasDropped() async throws {
         let server = try await TestHTTPServer(routes: ["/": .init(body: #"{"name":7,"description":"d"}"#, contentType: "application/nostr+json")])
         defer { Task { await server.stop() } }
-        let result = await NIP11Probe.run(try relay(server, "/"), options: options)
+        let result = await NIP11Probe.run(try relay(server, "/"), settings: settings, options: options)
         #expect(result.success && result.value?.fields == ["description": .string("d")])
         #expect(result.logs == ["dropped ill-typed fields: name"])
     }
@@ -76,9 +78,9 @@ import Transport
         let refused = await policy.run { await NIP11Probe.run(down, options: options) }
         #expect(!refused.success && refused.retryable && refused.reason?.isEmpty == false)
         #expect(refused.logs.count == 1 && refused.logs[0].hasPrefix("attempt 1 failed"), "\(refused.logs)")
-        let settings = NIP11Probe.Settings(timeout: .seconds(2))
+        let short = NIP11Probe.Settings(timeout: .seconds(2))
         let url = try relay(server, "/slow")
-        let slow = await policy.run { await NIP11Probe.run(url, settings: settings, options: options) }
+        let slow = await policy.run { await NIP11Probe.run(url, settings: short, options: options) }
         #expect(!slow.success && slow.retryable, "\(slow)")
         #expect(slow.logs.count == 1 && slow.logs[0].hasPrefix("attempt 1 failed"), "\(slow.logs)")
     }
@@ -89,7 +91,7 @@ import Transport
         let note = try Event.sign(kind: 1, content: "nip-11 test", createdAt: 1_800_000_000, with: SecretKey.generate())
         let relay = try await ThirdPartyRelay.start(.nostrRelay, events: [note])
         defer { relay.stop() }
-        let result = await NIP11Probe.run(relay.url, options: options)
+        let result = await NIP11Probe.run(relay.url, settings: settings, options: options)
         #expect(result.success, "\(result)")
         let document = try #require(result.value)
         #expect(document.name == "brotr testbed" && document.fields["description"] == .string("nostr-relay 1.14 for brotr's tests"))

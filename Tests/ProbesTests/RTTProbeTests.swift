@@ -9,6 +9,8 @@ import Transport
 @Suite struct RTTProbeTests {
     let options = ConnectionOptions(connectTimeout: .seconds(30), readTimeout: .seconds(30))
     let key = SecretKey.generate()
+    /// Long enough for a loaded machine: only the unverified write waits it out.
+    let settings = RTTProbe.Settings(timeout: .seconds(30))
 
     func relay(_ configure: (inout TestRelayBehavior) -> Void = { _ in }) async throws -> TestRelay {
         var behavior = TestRelayBehavior()
@@ -20,7 +22,7 @@ import Transport
     @Test func aWellBehavedRelayPassesEveryPhase() async throws {
         let relay = try await relay()
         defer { Task { await relay.stop() } }
-        let result = await RTTProbe.run(relay.url, key: key, options: options)
+        let result = await RTTProbe.run(relay.url, key: key, settings: settings, options: options)
         #expect(result.success && result.reason == nil, "\(result)")
         let m = try #require(result.value)
         #expect(m.open.success && m.read.success && m.write?.success == true)
@@ -36,7 +38,7 @@ import Transport
     @Test func withoutAKeyWriteIsNotTried() async throws {
         let relay = try await relay()
         defer { Task { await relay.stop() } }
-        let result = await RTTProbe.run(relay.url, key: nil, options: options)
+        let result = await RTTProbe.run(relay.url, key: nil, settings: settings, options: options)
         #expect(result.success && result.value?.write == nil)
         let logs = try JSONValue(parsing: try RTTProbe.metadata(try #require(result.value)).canonicalJSON).objectValue?["logs"]
         #expect(logs?.objectValue?.keys.sorted() == ["open_success", "read_success"])
@@ -47,7 +49,7 @@ import Transport
     func aRejectedWriteKeepsTheRelaysReason(reason: String) async throws {
         let relay = try await relay { $0.rejectWrites = reason }
         defer { Task { await relay.stop() } }
-        let result = await RTTProbe.run(relay.url, key: key, options: options)
+        let result = await RTTProbe.run(relay.url, key: key, settings: settings, options: options)
         let m = try #require(result.value)
         #expect(m.open.success && m.read.success)
         #expect(m.write?.success == false && m.write?.reason == reason && m.write?.milliseconds == nil)
@@ -57,7 +59,7 @@ import Transport
     @Test func aRelayDemandingAuthFailsReadAndWriteWithItsReasons() async throws {
         let relay = try await relay { $0.requireAuth = true }
         defer { Task { await relay.stop() } }
-        let m = try #require(await RTTProbe.run(relay.url, key: key, options: options).value)
+        let m = try #require(await RTTProbe.run(relay.url, key: key, settings: settings, options: options).value)
         #expect(m.open.success)
         #expect(!m.read.success && m.read.reason?.hasPrefix("auth-required:") == true, "\(m.read)")
         #expect(m.write?.success == false && m.write?.reason?.hasPrefix("auth-required:") == true, "\(String(describing: m.write))")
@@ -68,12 +70,12 @@ import Transport
         let relay = try await relay { $0.minPow = 8 }
         defer { Task { await relay.stop() } }
         let asked = NIP11Document(object: ["limitation": .object(["min_pow_difficulty": .number(JSONNumber(8))])])
-        let mined = try #require(await RTTProbe.run(relay.url, key: key, document: asked, options: options).value)
+        let mined = try #require(await RTTProbe.run(relay.url, key: key, document: asked, settings: settings, options: options).value)
         #expect(mined.write?.success == true, "\(String(describing: mined.write))")
-        let unasked = try #require(await RTTProbe.run(relay.url, key: key, options: options).value)
+        let unasked = try #require(await RTTProbe.run(relay.url, key: key, settings: settings, options: options).value)
         #expect(unasked.write?.success == false && unasked.write?.reason?.hasPrefix("pow:") == true)
         let tooMuch = NIP11Document(object: ["limitation": .object(["min_pow_difficulty": .number(JSONNumber(40))])])
-        let refused = try #require(await RTTProbe.run(relay.url, key: key, document: tooMuch, options: options).value)
+        let refused = try #require(await RTTProbe.run(relay.url, key: key, document: tooMuch, settings: settings, options: options).value)
         #expect(refused.write?.success == false && refused.write?.reason?.hasPrefix("pow: the relay asks 40 bits") == true)
     }
 
@@ -81,8 +83,8 @@ import Transport
     @Test func anAcceptedWriteThatIsNeverDeliveredIsUnverified() async throws {
         let relay = try await relay { $0.swallowEphemeral = true }
         defer { Task { await relay.stop() } }
-        let settings = RTTProbe.Settings(timeout: .seconds(10))
-        let m = try #require(await RTTProbe.run(relay.url, key: key, settings: settings, options: options).value)
+        let wait = RTTProbe.Settings(timeout: .seconds(10))
+        let m = try #require(await RTTProbe.run(relay.url, key: key, settings: wait, options: options).value)
         #expect(m.read.success)
         #expect(m.write?.success == false && m.write?.reason == RTTProbe.unverified && m.write?.milliseconds != nil)
     }

@@ -22,7 +22,7 @@ struct RelayConnectionTests {
 
     /// A TCP server that accepts connections and never says a word.
     func silentServer() async throws -> (any Channel, Int) {
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let channel = try await ServerBootstrap(group: TestServerLoops.group)
             .childChannelInitializer { $0.eventLoop.makeSucceededVoidFuture() }
             .bind(host: "127.0.0.1", port: 0).get()
         return (channel, channel.localAddress?.port ?? 0)

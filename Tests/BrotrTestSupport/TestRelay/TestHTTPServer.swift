@@ -44,7 +44,7 @@ public final class TestHTTPServer: Sendable {
 
     public init(routes: [String: Route]) async throws {
         let seen = self.seen
-        channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        channel = try await ServerBootstrap(group: TestServerLoops.group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.pipeline.configureHTTPServerPipeline().flatMap {

@@ -63,7 +63,7 @@ public final class TestRelay: Sendable {
         let tlsContext = try tls ? NIOSSLContext(configuration: .makeServerConfiguration(
             certificateChain: [.certificate(try NIOSSLCertificate(bytes: Array(SelfSignedCertificate.certificatePEM.utf8), format: .pem))],
             privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(SelfSignedCertificate.privateKeyPEM.utf8), format: .pem)))) : nil
-        serverChannel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        serverChannel = try await ServerBootstrap(group: TestServerLoops.group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
