@@ -85,6 +85,29 @@ import Transport
         #expect(slow.logs.count == 1 && slow.logs[0].hasPrefix("attempt 1 failed"), "\(slow.logs)")
     }
 
+    /// The test relay serves its document on the port of its WebSocket, over TLS for wss:
+    /// a certificate nobody trusts fails the fetch until certificate checks are off.
+    @Test func theTestRelayServesItsDocumentBesideItsWebSocket() async throws {
+        var behavior = TestRelayBehavior()
+        behavior.information = ("application/nostr+json", Array(Self.document.utf8))
+        let plain = try await TestRelay(events: [], behavior: behavior)
+        let secure = try await TestRelay(events: [], behavior: behavior, tls: true)
+        let bare = try await TestRelay(events: [])
+        defer { Task { await plain.stop(); await secure.stop(); await bare.stop() } }
+        let fetched = await NIP11Probe.run(plain.url, settings: settings, options: options)
+        #expect(fetched.success && fetched.value?.name == "test relay", "\(fetched)")
+        let rtt = await RTTProbe.run(plain.url, key: nil, settings: RTTProbe.Settings(timeout: .seconds(30)), options: options)
+        #expect(rtt.success, "the same port still speaks WebSocket: \(rtt)")
+        let strict = await NIP11Probe.run(secure.url, settings: settings, options: options)
+        #expect(!strict.success && strict.retryable, "\(strict)")
+        var lenient = options
+        lenient.allowInsecure = true
+        let insecure = await NIP11Probe.run(secure.url, settings: settings, options: lenient)
+        #expect(insecure.success && insecure.value?.supportedNIPs == [1, 11], "\(insecure)")
+        let none = await NIP11Probe.run(bare.url, settings: settings, options: options)
+        #expect(!none.success && !none.retryable && none.reason == "HTTP 404", "\(none)")
+    }
+
     /// nostr-relay 1.14 from PyPI, unmodified, serves its document only to the exact NIP-11
     /// Accept header.
     @Test func aThirdPartyRelaysDocument() async throws {

@@ -68,7 +68,11 @@ public final class TestRelay: Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let tlsContext { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tlsContext)) }
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in }))
+                    // A plain GET (NIP-11) is answered by TestRelayInfo; an upgraded connection drops it.
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withServerUpgrade: (
+                        upgraders: [upgrader],
+                        completionHandler: { context in context.pipeline.removeHandler(name: TestRelayInfo.name, promise: nil) }))
+                    try channel.pipeline.syncOperations.addHandler(TestRelayInfo(state: state), name: TestRelayInfo.name)
                 }
             }
             .bind(host: host, port: port).get()

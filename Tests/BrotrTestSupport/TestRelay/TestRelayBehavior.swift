@@ -34,6 +34,9 @@ public struct TestRelayBehavior: Sendable {
     public var minPow: Int?
     /// Say OK true to ephemeral events but pass them to no subscriber.
     public var swallowEphemeral = false
+    /// The NIP-11 document served to a GET with `Accept: application/nostr+json`, with its
+    /// content type; nil: 404.
+    public var information: (contentType: String, body: [UInt8])?
     /// Answer a valid NIP-42 AUTH with OK false.
     public var refuseAuth = false
     /// Say nothing at all to NEG-OPEN (by default the relay answers it with a NOTICE, as
