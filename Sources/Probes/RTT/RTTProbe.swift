@@ -32,8 +32,14 @@ public enum RTTProbe {
         public var success: Bool
         public var reason: String?
 
-        static func ok(_ ms: Int) -> Phase { Phase(milliseconds: ms, success: true, reason: nil) }
-        static func failed(_ reason: String) -> Phase { Phase(milliseconds: nil, success: false, reason: reason) }
+        public init(milliseconds: Int?, success: Bool, reason: String?) {
+            self.milliseconds = milliseconds
+            self.success = success
+            self.reason = reason
+        }
+
+        public static func ok(_ ms: Int) -> Phase { Phase(milliseconds: ms, success: true, reason: nil) }
+        public static func failed(_ reason: String) -> Phase { Phase(milliseconds: nil, success: false, reason: reason) }
     }
 
     /// The three phases. `write` is nil when no monitor key was given.
@@ -41,6 +47,12 @@ public enum RTTProbe {
         public var open: Phase
         public var read: Phase
         public var write: Phase?
+
+        public init(open: Phase, read: Phase, write: Phase?) {
+            self.open = open
+            self.read = read
+            self.write = write
+        }
     }
 
     /// The write's reason when the relay accepted the event but never delivered it.

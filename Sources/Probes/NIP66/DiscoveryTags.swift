@@ -1,0 +1,102 @@
+public import Nostr
+
+/// The tags of a NIP-66 kind 30166 event for one relay, from what the probes measured.
+///
+/// Measured truth beats self-report: whether the relay demands AUTH, restricts writes,
+/// wants proof of work or payment (`R`) is decided by what the write and auth probes met,
+/// and the NIP-11 document only fills in what they could not tell. BigBrotr's consumers
+/// read the same tag names: `d`, `n`, `rtt-*` as strings of milliseconds, `N`, `t`, `l`
+/// with ISO-639-1, all four `R`, `T`, and `k` for the kind the write probe measured.
+public enum DiscoveryTags {
+    /// What the checks of one relay found; a check not run is nil.
+    public struct Findings: Sendable {
+        public var relay: RelayURL
+        public var document: NIP11Document?
+        public var rtt: RTTProbe.Measurement?
+
+        public init(relay: RelayURL, document: NIP11Document? = nil, rtt: RTTProbe.Measurement? = nil) {
+            self.relay = relay
+            self.document = document
+            self.rtt = rtt
+        }
+    }
+
+    /// The four requirements, as `R` tags say them.
+    public struct Requirements: Sendable, Hashable {
+        public var auth: Bool
+        public var writes: Bool
+        public var pow: Bool
+        public var payment: Bool
+
+        public init(auth: Bool, writes: Bool, pow: Bool, payment: Bool) {
+            self.auth = auth
+            self.writes = writes
+            self.pow = pow
+            self.payment = payment
+        }
+    }
+
+    public static func tags(_ f: Findings) -> [[String]] {
+        var tags: [[String]] = [["d", f.relay.url], ["n", f.relay.network.rawValue]]
+        if let rtt = f.rtt {
+            for (name, phase) in [("open", rtt.open), ("read", rtt.read), ("write", rtt.write)] {
+                if let ms = phase?.milliseconds, phase?.success == true { tags.append(["rtt-\(name)", String(ms)]) }
+            }
+        }
+        if let document = f.document {
+            tags += document.supportedNIPs.map { ["N", String($0)] }
+            tags += document.tags.map { ["t", $0] }
+            var languages = Set<String>()
+            if !document.languageTags.contains("*") {
+                for tag in document.languageTags {
+                    let primary = tag.prefix { $0 != "-" }.lowercased()
+                    if primary.count == 2, languages.insert(primary).inserted { tags.append(["l", primary, "ISO-639-1"]) }
+                }
+            }
+        }
+        let r = requirements(f)
+        for (name, on) in [("auth", r.auth), ("payment", r.payment), ("writes", r.writes), ("pow", r.pow)] {
+            tags.append(["R", on ? name : "!\(name)"])
+        }
+        tags += types(f, r).map { ["T", $0] }
+        // The one kind the write probe measured: accepted, or refused.
+        if let write = f.rtt?.write, write.success || write.reason?.contains(":") == true {
+            tags.append(["k", write.success ? "22456" : "!22456"])
+        }
+        return tags
+    }
+
+    /// Requirements from the probes first, the document second.
+    public static func requirements(_ f: Findings) -> Requirements {
+        let limitation = f.document
+        let write = f.rtt?.write
+        let written = write?.success == true
+        let refusal = written ? "" : (write?.reason ?? "")
+        let readRefusal = f.rtt?.read.success == false ? (f.rtt?.read.reason ?? "") : ""
+        func refused(_ prefix: String) -> Bool { refusal.hasPrefix(prefix) || readRefusal.hasPrefix(prefix) }
+        // A challenge alone says nothing: many relays send one and serve everyone anyway.
+        let auth = refused("auth-required:") || (!written && limitation?.authRequired == true)
+        let pow: Bool = refusal.hasPrefix("pow:") || (limitation?.minPowDifficulty ?? 0) > 0
+        let payment: Bool = refused("payment-required:") || (!written && limitation?.paymentRequired == true)
+        let writes: Bool = refused("restricted:") || refused("blocked:") || (!written && limitation?.restrictedWrites == true)
+        return Requirements(auth: auth, writes: writes, pow: pow, payment: payment)
+    }
+
+    /// NIP-66's relay types (`T`), as BigBrotr derives them.
+    static func types(_ f: Findings, _ r: Requirements) -> [String] {
+        var types: [String] = []
+        let nips = Set(f.document?.supportedNIPs ?? [])
+        if nips.contains(50) { types.append("Search") }
+        if nips.contains(29) { types.append("Community") }
+        if nips.contains(95) { types.append("Blob") }
+        if r.payment { types.append("Paid") }
+        if f.rtt?.read.success == false, f.rtt?.read.reason?.hasPrefix("auth-required:") == true {
+            types.append(r.auth ? "PrivateStorage" : "PrivateInbox")
+        } else if r.auth || r.writes || r.payment {
+            types.append("PublicOutbox")
+        } else {
+            types.append("PublicInbox")
+        }
+        return types
+    }
+}
