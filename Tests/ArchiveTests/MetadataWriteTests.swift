@@ -34,6 +34,14 @@ struct MetadataWriteTests {
             let snapshots = try archive.metadataSnapshots(relay: a.url)
             #expect(snapshots.map { "\($0.type)@\($0.generatedAt)" } == ["nip11_info@100", "nip66_rtt@100", "nip11_info@3700"])
             #expect(snapshots[0].json == info.canonicalJSON && snapshots[0].hash == info.hash)
+            // Timings live beside the snapshot: two checks with different timings share the document.
+            let thirdRecord = try await writer.recordMetadata([
+                RelayMetadataSnapshot(relay: b, metadata: rtt, generatedAt: 100, values: ["rtt_open": .number(JSONNumber(12))]),
+                RelayMetadataSnapshot(relay: b, metadata: rtt, generatedAt: 200, values: ["rtt_open": .number(JSONNumber(48)), "rtt_read": .number(JSONNumber(7))]),
+            ])
+            #expect(thirdRecord == MetadataWriteResult(newDocuments: 0, snapshots: 2))
+            #expect(try archive.metadataSnapshots(relay: b.url).filter { $0.type == "nip66_rtt" }.map(\.values) == [#"{"rtt_open":12}"#, #"{"rtt_open":48,"rtt_read":7}"#])
+            #expect(try archive.metadataSnapshots(relay: a.url).allSatisfy { $0.values == nil })
             // The check time moves; what was learned of NIP-77 stays when not probed again.
             let state = try #require(try archive.relayStates()[a.url])
             #expect(state.checkedAt == 3700 && state.nip77 == true)

@@ -63,6 +63,8 @@ struct RecordCodecTests {
             .metadata(try Metadata(type: MetadataType("nip66_rtt"), json: "{}")),
             .relayMetadata(relay: "wss://relay.example.com", type: "nip11_info", hash: try metadata().hash, generatedAt: 1_700_000_000),
             .relayMetadata(relay: "", type: "", hash: try #require(ContentHash(bytes: [UInt8](repeating: 0, count: 32))), generatedAt: 0),
+            .relayMetadata(relay: "wss://relay.example.com", type: "nip66_rtt", hash: try metadata().hash, generatedAt: 1, values: #"{"rtt_open":12}"#),
+            .relayMetadata(relay: "wss://relay.example.com", type: "nip66_rtt", hash: try metadata().hash, generatedAt: 2, values: ""),
         ]
         for (i, network) in RelayNetwork.allCases.enumerated() {
             records.append(.relay(url: "wss://relay\(i).example.com", network: network, discoveredAt: Int64(1_700_000_000 + i)))
@@ -72,7 +74,7 @@ struct RecordCodecTests {
 
     @Test func everyRecordKindRoundTrips() throws {
         let records = try Self.allKinds()
-        #expect(Set(records.map(\.kind)) == [.event, .observation, .relay, .metadata, .relayMetadata])
+        #expect(Set(records.map(\.kind)) == [.event, .observation, .relay, .metadata, .relayMetadata, .relayMetadataValues])
         for record in records {
             #expect(try Self.roundTrip(record) == record, "\(record)")
         }

@@ -7,7 +7,7 @@
 /// raw prefix of 64-hex values, else a hash prefix), so the index may over-match and every
 /// query confirms its results with `Filter.matches` on the event read back from its segment.
 enum IndexSchema {
-    static let migrations: [(name: String, sql: String)] = [("001-initial", v1), ("002-tag-key", v2), ("003-key-runs", v3), ("004-relay-state", v4)]
+    static let migrations: [(name: String, sql: String)] = [("001-initial", v1), ("002-tag-key", v2), ("003-key-runs", v3), ("004-relay-state", v4), ("005-snapshot-values", v5)]
 
     static let v1 = """
         -- brotr index schema, version 1. Derived data: `brotr reindex` rebuilds every row
@@ -205,6 +205,14 @@ enum IndexSchema {
         );
 
         """ + relayStateFromServiceState
+
+    static let v5 = """
+        -- brotr index schema, version 5: what one check alone measured (round-trip times),
+        -- as a JSON object beside its snapshot, so that the documents, shared by content,
+        -- stay identical from check to check. NULL: nothing of the kind.
+        ALTER TABLE relay_metadata ADD COLUMN data TEXT;
+
+        """
 
     /// Moves the values schema 003 kept as Synchronizer state (`cursor:`, `quirks:` as JSON,
     /// `insecure:`, each followed by a relay URL) into `relay_state`. Schema 004 runs it,

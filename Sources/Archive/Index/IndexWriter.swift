@@ -112,12 +112,12 @@ struct IndexWriter {
             try db.cachedStatement(sql: "INSERT OR IGNORE INTO metadata (hash, type, data) VALUES (?, ?, ?)")
                 .execute(arguments: [Data(metadata.hash.bytes), metadata.type.name, metadata.canonicalJSON])
             pending.metadata += db.changesCount
-        case .relayMetadata(let relay, let type, let hash, let generatedAt):
+        case .relayMetadata(let relay, let type, let hash, let generatedAt, let values):
             guard let relayID = try relayID(relay) else {
                 throw ArchiveError(.inconsistent, "metadata snapshot for relay \(relay) before the relay record")
             }
-            try db.cachedStatement(sql: "INSERT OR IGNORE INTO relay_metadata (relay, type, generated_at, hash) VALUES (?, ?, ?, ?)")
-                .execute(arguments: [relayID, type, generatedAt, Data(hash.bytes)])
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO relay_metadata (relay, type, generated_at, hash, data) VALUES (?, ?, ?, ?, ?)")
+                .execute(arguments: [relayID, type, generatedAt, Data(hash.bytes), values])
         }
     }
 

@@ -10,12 +10,14 @@ public enum Record: Sendable, Hashable {
     case relay(url: String, network: RelayNetwork, discoveredAt: Int64)
     /// A content-addressed metadata document.
     case metadata(Metadata)
-    /// A relay's metadata of one type at one time.
-    case relayMetadata(relay: String, type: String, hash: ContentHash, generatedAt: Int64)
+    /// A relay's metadata of one type at one time: the shared document's hash, and the
+    /// values measured then that no other check shares (round-trip times), as canonical
+    /// JSON, or nil.
+    case relayMetadata(relay: String, type: String, hash: ContentHash, generatedAt: Int64, values: String? = nil)
 
     /// Record type bytes. Values are part of the format and never reused.
     enum Kind: UInt8 {
-        case event = 1, observation = 2, relay = 3, metadata = 4, relayMetadata = 5
+        case event = 1, observation = 2, relay = 3, metadata = 4, relayMetadata = 5, relayMetadataValues = 6
     }
 
     var kind: Kind {
@@ -24,7 +26,7 @@ public enum Record: Sendable, Hashable {
         case .observation: .observation
         case .relay: .relay
         case .metadata: .metadata
-        case .relayMetadata: .relayMetadata
+        case .relayMetadata(_, _, _, _, let values): values == nil ? .relayMetadata : .relayMetadataValues
         }
     }
 }

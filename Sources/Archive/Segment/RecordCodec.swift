@@ -40,11 +40,12 @@ enum RecordCodec {
             body.append(contentsOf: m.hash.bytes)
             appendString(m.type.name, to: &body)
             appendString(m.canonicalJSON, to: &body)
-        case .relayMetadata(let relay, let type, let hash, let generatedAt):
+        case .relayMetadata(let relay, let type, let hash, let generatedAt, let values):
             body.append(contentsOf: hash.bytes)
             Varint.append(UInt64(clamping: generatedAt), to: &body)
             appendString(type, to: &body)
             appendString(relay, to: &body)
+            if let values { appendString(values, to: &body) }
         }
     }
 
@@ -122,13 +123,15 @@ enum RecordCodec {
                 throw ArchiveError(.corrupt, "metadata record whose content does not match its hash")
             }
             return .metadata(metadata)
-        case .relayMetadata:
+        case .relayMetadata, .relayMetadataValues:
+            let withValues = Record.Kind(rawValue: type) == .relayMetadataValues
             let hash = Array(try r.slice(32))
             let generatedAt = Int64(clamping: try r.varint())
-            let type = try r.string()
+            let metadataType = try r.string()
             let relay = try r.string()
+            let values = withValues ? try r.string() : nil
             guard let contentHash = ContentHash(bytes: hash) else { throw ByteReader.Short() }
-            return .relayMetadata(relay: relay, type: type, hash: contentHash, generatedAt: generatedAt)
+            return .relayMetadata(relay: relay, type: metadataType, hash: contentHash, generatedAt: generatedAt, values: values)
         case nil:
             throw ArchiveError(.corrupt, "unknown record type \(type)")
         }

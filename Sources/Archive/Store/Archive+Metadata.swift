@@ -9,6 +9,8 @@ public struct RelayMetadataRecord: Sendable, Hashable {
     public var hash: ContentHash
     /// The document's canonical JSON.
     public var json: String
+    /// What the check alone measured, as canonical JSON; nil: nothing.
+    public var values: String?
 }
 
 extension Archive {
@@ -19,14 +21,14 @@ extension Archive {
                 try Row.fetchAll(
                     db,
                     sql: """
-                        SELECT rm.type, rm.generated_at, rm.hash, m.data FROM relay_metadata rm
+                        SELECT rm.type, rm.generated_at, rm.hash, rm.data AS "values", m.data FROM relay_metadata rm
                         JOIN relay r ON r.id = rm.relay JOIN metadata m ON m.hash = rm.hash AND m.type = rm.type
                         WHERE r.url = ? ORDER BY rm.generated_at, rm.type
                         """, arguments: [relay]
                 ).compactMap { row in
                     let hash: Data = row["hash"]
                     guard let address = ContentHash(bytes: [UInt8](hash)) else { return nil }
-                    return RelayMetadataRecord(type: row["type"], generatedAt: row["generated_at"], hash: address, json: row["data"])
+                    return RelayMetadataRecord(type: row["type"], generatedAt: row["generated_at"], hash: address, json: row["data"], values: row["values"])
                 }
             }
         }

@@ -2,17 +2,22 @@ import Foundation
 import GRDB
 public import Nostr
 
-/// One check result to record: a relay's metadata document of one type, made at a time.
+/// One check result to record: a relay's metadata document of one type, made at a time,
+/// with what that check alone measured (round-trip times), which stays out of the
+/// document so that identical results share it.
 public struct RelayMetadataSnapshot: Sendable {
     public var relay: RelayURL
     public var metadata: Metadata
     /// When the check ran, Unix seconds.
     public var generatedAt: Int64
+    /// Empty: none.
+    public var values: [String: JSONValue]
 
-    public init(relay: RelayURL, metadata: Metadata, generatedAt: Int64) {
+    public init(relay: RelayURL, metadata: Metadata, generatedAt: Int64, values: [String: JSONValue] = [:]) {
         self.relay = relay
         self.metadata = metadata
         self.generatedAt = generatedAt
+        self.values = values
     }
 }
 
@@ -53,10 +58,12 @@ extension ArchiveWriter {
                     }
                 }
                 for snapshot in snapshots {
+                    // Canonical, as documents are: the same values are the same bytes.
+                    let values = snapshot.values.isEmpty ? nil : try Metadata(type: snapshot.metadata.type, document: snapshot.values).canonicalJSON
                     records.append(
                         try EncodedRecord(
                             .relayMetadata(relay: snapshot.relay.url, type: snapshot.metadata.type.name, hash: snapshot.metadata.hash,
-                                generatedAt: snapshot.generatedAt)))
+                                generatedAt: snapshot.generatedAt, values: values)))
                     result.snapshots += 1
                 }
             }

@@ -179,18 +179,20 @@ public enum RTTProbe {
         }
     }
 
-    /// BigBrotr's record of a measurement: `{"data": {rtt_open, rtt_read, rtt_write},
-    /// "logs": {open_success, open_reason, read_..., write_...}}`.
-    public static func metadata(_ measurement: Measurement) throws -> Metadata {
-        var data: [String: JSONValue] = [:]
+    /// The record of a measurement, in BigBrotr's keys: the document holds the outcomes,
+    /// `{"logs": {open_success, open_reason, read_..., write_...}}`, shared by every check
+    /// that ended the same way; the values hold what this check alone measured,
+    /// `{rtt_open, rtt_read, rtt_write}` in milliseconds (BigBrotr's `data`).
+    public static func record(_ measurement: Measurement) throws -> (document: Metadata, values: [String: JSONValue]) {
+        var values: [String: JSONValue] = [:]
         var logs: [String: JSONValue] = [:]
         for (name, phase) in [("open", measurement.open), ("read", measurement.read), ("write", measurement.write)] {
             guard let phase else { continue }
-            if phase.success, let ms = phase.milliseconds { data["rtt_\(name)"] = .number(JSONNumber(Int64(ms))) }
+            if phase.success, let ms = phase.milliseconds { values["rtt_\(name)"] = .number(JSONNumber(Int64(ms))) }
             logs["\(name)_success"] = .bool(phase.success)
             if let reason = phase.reason { logs["\(name)_reason"] = .string(reason) }
         }
-        return try Metadata(type: .nip66RTT, document: ["data": .object(data), "logs": .object(logs)])
+        return (try Metadata(type: .nip66RTT, document: ["logs": .object(logs)]), values)
     }
 
     static func milliseconds(_ duration: Duration) -> Int {
