@@ -9,7 +9,7 @@ import Transport
 @Suite struct RTTProbeTests {
     let options = ConnectionOptions(connectTimeout: .seconds(30), readTimeout: .seconds(30))
     let key = SecretKey.generate()
-    /// Long enough for a loaded machine: only the unverified write waits it out.
+    /// Long enough for a loaded machine; the unverified write waits it out.
     let settings = RTTProbe.Settings(timeout: .seconds(30))
 
     func relay(_ configure: (inout TestRelayBehavior) -> Void = { _ in }) async throws -> TestRelay {
@@ -84,8 +84,10 @@ import Transport
     @Test func anAcceptedWriteThatIsNeverDeliveredIsUnverified() async throws {
         let relay = try await relay { $0.swallowEphemeral = true }
         defer { Task { await relay.stop() } }
-        let wait = RTTProbe.Settings(timeout: .seconds(10))
-        let m = try #require(await RTTProbe.run(relay.url, key: key, settings: wait, options: options).value)
+        // The verdict waits out the phase timeout (the connection's read timeout is the
+        // probe's only clock): 30 s, as every phase here, so that a loaded machine is not
+        // taken for a silent relay.
+        let m = try #require(await RTTProbe.run(relay.url, key: key, settings: settings, options: options).value)
         #expect(m.read.success)
         #expect(m.write?.success == false && m.write?.reason == RTTProbe.unverified && m.write?.milliseconds != nil)
     }
