@@ -21,8 +21,7 @@ public struct RetryPolicy: Sendable, Hashable {
     func delay(after failed: Int) -> Duration {
         var wait = initialDelay
         for _ in 1..<max(1, failed) where wait < maxDelay { wait *= 2 }
-        let spread = jitter.components.seconds * 1_000_000 + jitter.components.attoseconds / 1_000_000_000_000
-        return min(wait, maxDelay) + .microseconds(spread > 0 ? Int64.random(in: 0...spread) : 0)
+        return min(wait, maxDelay) + jitter * Double.random(in: 0...1)
     }
 
     /// Runs `probe` until it succeeds, fails for good (not retryable), the attempts run

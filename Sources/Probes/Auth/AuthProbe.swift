@@ -53,7 +53,7 @@ public enum AuthProbe {
                 return .failure("no OK for the AUTH answer within 64 messages", value: Answer(challenged: true))
             }
         } catch {
-            return .failure((error as? TransportError)?.description ?? "\(error)")
+            return .failure("\(error)")
         }
     }
 }

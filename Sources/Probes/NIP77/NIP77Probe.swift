@@ -49,7 +49,7 @@ public enum NIP77Probe {
                 return .success(.silent)
             }
         } catch {
-            return .failure((error as? TransportError)?.description ?? "\(error)")
+            return .failure("\(error)")
         }
     }
 }

@@ -78,8 +78,8 @@ public enum RTTProbe {
             }
         } catch {
             // No connection: a failure of open is one of every phase.
-            let failed = Phase.failed(reason(error))
-            return .failure(reason(error), value: Measurement(open: failed, read: failed, write: key == nil ? nil : failed))
+            let failed = Phase.failed("\(error)")
+            return .failure("\(error)", value: Measurement(open: failed, read: failed, write: key == nil ? nil : failed))
         }
         let failures = [("read", measurement.read), ("write", measurement.write)].compactMap { name, phase in
             phase.flatMap { $0.success ? nil : "\(name): \($0.reason ?? "failed")" }
@@ -108,7 +108,7 @@ public enum RTTProbe {
             }
             return .failed("no answer to the REQ within 64 messages")
         } catch {
-            return .failed(reason(error))
+            return .failed("\(error)")
         }
     }
 
@@ -175,7 +175,7 @@ public enum RTTProbe {
             }
             return .failed("no OK within 64 messages")
         } catch {
-            return .failed(reason(error))
+            return .failed("\(error)")
         }
     }
 
@@ -197,9 +197,5 @@ public enum RTTProbe {
 
     static func milliseconds(_ duration: Duration) -> Int {
         Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
-    }
-
-    static func reason(_ error: any Error) -> String {
-        (error as? TransportError)?.description ?? "\(error)"
     }
 }

@@ -81,15 +81,9 @@ public final class TestHTTPServer: Sendable {
             seen.lastAccept.withLock { $0 = head.headers.first(name: "Accept") }
             let route = routes[head.uri] ?? Route(status: 404, body: "not found", contentType: "text/plain")
             let answer = {
-                var headers = HTTPHeaders([
-                    ("Content-Type", route.contentType), ("Content-Length", String(route.body.count)), ("Connection", "close"),
-                ])
-                headers.add(name: "Server", value: "brotr-test")
-                context.write(
-                    self.wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: HTTPResponseStatus(statusCode: route.status), headers: headers))),
-                    promise: nil)
-                context.write(self.wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: route.body)))), promise: nil)
-                context.writeAndFlush(self.wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
+                context.writeHTTPResponse(
+                    version: head.version, status: HTTPResponseStatus(statusCode: route.status), contentType: route.contentType, body: route.body,
+                    extraHeaders: [("Server", "brotr-test")])
             }
             if route.delay > .zero {
                 context.eventLoop.scheduleTask(in: TimeAmount(route.delay)) { answer() }

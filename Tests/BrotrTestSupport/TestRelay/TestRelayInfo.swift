@@ -26,9 +26,6 @@ final class TestRelayInfo: ChannelInboundHandler, RemovableChannelHandler, @unch
         } else {
             (status, contentType, body) = (.ok, "text/plain", Array("a Nostr relay: use a Nostr client".utf8))
         }
-        let headers = HTTPHeaders([("Content-Type", contentType), ("Content-Length", String(body.count)), ("Connection", "close")])
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
+        context.writeHTTPResponse(version: head.version, status: status, contentType: contentType, body: body)
     }
 }
