@@ -87,7 +87,7 @@ let package = Package(
         .executableTarget(
             name: "brotr",
             dependencies: [
-                "Nostr", "Archive", "Transport", "Services",
+                "Nostr", "Archive", "Transport", "Probes", "Services",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),

@@ -1,3 +1,5 @@
+public import Nostr
+
 /// The outcome of a health check against a relay.
 ///
 /// Probes never throw on relay misbehaviour: a relay that times out, sends garbage or
@@ -29,5 +31,18 @@ public struct ProbeResult<Value: Sendable>: Sendable {
     /// The same result with `lines` logged before its own.
     public func logged(before lines: [String]) -> ProbeResult {
         ProbeResult(value: value, success: success, reason: reason, logs: lines + logs, retryable: retryable)
+    }
+}
+
+extension ProbeResult {
+    /// The content-addressed record of a result, shaped as BigBrotr stores its checks:
+    /// `{"data": {...}, "logs": {"success": ..., "reason": ...}}`, `data` left out when the
+    /// probe got none.
+    public func metadata(_ type: MetadataType, data: (Value) -> [String: JSONValue]) throws -> Metadata {
+        var logs: [String: JSONValue] = ["success": .bool(success)]
+        if let reason { logs["reason"] = .string(reason) }
+        var document: [String: JSONValue] = ["logs": .object(logs)]
+        if let value { document["data"] = .object(data(value)) }
+        return try Metadata(type: type, document: document)
     }
 }

@@ -22,11 +22,11 @@ struct MetadataWriteTests {
             let writer = try #require(archive.writer)
             let first = try await writer.recordMetadata(
                 [Self.snapshot(a, info, at: 100), Self.snapshot(b, info, at: 100), Self.snapshot(a, rtt, at: 100)],
-                relayUpdates: [.checked(relay: a.url, at: 100, nip77: true)])
+                relayUpdates: [.checked(relay: a.url, at: 100, nip77: true, failures: 0)])
             #expect(first == MetadataWriteResult(newDocuments: 2, snapshots: 3))
             // Unchanged results an hour later: snapshots, no documents.
             let second = try await writer.recordMetadata(
-                [Self.snapshot(a, info, at: 3700), Self.snapshot(b, info, at: 3700)], relayUpdates: [.checked(relay: a.url, at: 3700, nip77: nil)])
+                [Self.snapshot(a, info, at: 3700), Self.snapshot(b, info, at: 3700)], relayUpdates: [.checked(relay: a.url, at: 3700, nip77: nil, failures: 2)])
             #expect(second == MetadataWriteResult(newDocuments: 0, snapshots: 2))
             let stats = try archive.stats()
             #expect(stats.metadata == 2 && stats.relays == 2)
@@ -42,9 +42,9 @@ struct MetadataWriteTests {
             #expect(thirdRecord == MetadataWriteResult(newDocuments: 0, snapshots: 2))
             #expect(try archive.metadataSnapshots(relay: b.url).filter { $0.type == "nip66_rtt" }.map(\.values) == [#"{"rtt_open":12}"#, #"{"rtt_open":48,"rtt_read":7}"#])
             #expect(try archive.metadataSnapshots(relay: a.url).allSatisfy { $0.values == nil })
-            // The check time moves; what was learned of NIP-77 stays when not probed again.
+            // The check time and failure count move; what was learned of NIP-77 stays when not probed again.
             let state = try #require(try archive.relayStates()[a.url])
-            #expect(state.checkedAt == 3700 && state.nip77 == true)
+            #expect(state.checkedAt == 3700 && state.nip77 == true && state.checkFailures == 2)
         }
         let before = try await withArchive(tmp.data, mode: .readOnly) { (archive: Archive) async throws in
             try [a, b].map { try archive.metadataSnapshots(relay: $0.url) }
@@ -53,7 +53,7 @@ struct MetadataWriteTests {
         try await withArchive(tmp.data, mode: .readOnly) { (archive: Archive) async throws in
             #expect(try [a, b].map { try archive.metadataSnapshots(relay: $0.url) } == before)
             #expect(try archive.stats().metadata == 2)
-            #expect(try archive.relayStates()[a.url]?.checkedAt == 3700)
+            #expect(try archive.relayStates()[a.url].map { [$0.checkedAt, Int64($0.checkFailures)] } == [3700, 2])
         }
     }
 }

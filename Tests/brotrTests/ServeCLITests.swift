@@ -93,6 +93,9 @@ struct ServeCLITests {
               interval: 1s
               end_lag: 0s
               connect_timeout: 20s
+            monitor:
+              interval: 1s
+              connect_timeout: 20s
             """.utf8
         ).write(to: data.appendingPathComponent("brotr.yaml"))
 
@@ -106,7 +109,8 @@ struct ServeCLITests {
             try await Task.sleep(for: .milliseconds(500))
             guard let archive = try? Archive.open(DataDirectory(path: data.path), mode: .readOnly),
                 let known = try? Set(archive.relays().map(\.url)), known == relays,
-                let stats = try? archive.stats(), stats.events == all.count
+                let stats = try? archive.stats(), stats.events == all.count,
+                let states = try? archive.relayStates(), relays.allSatisfy({ states[$0]?.checkedAt != nil })
             else { continue }
             done = true
         }
@@ -126,7 +130,7 @@ struct ServeCLITests {
         let object = try #require(try JSONSerialization.jsonObject(with: Data(health.body.utf8)) as? [String: Any])
         #expect(object["archive_writable"] as? Bool == true)
         let stages = try #require(object["stages"] as? [String: [String: Any]])
-        #expect(Set(stages.keys) == ["seeder", "finder", "validator", "synchronizer"])
+        #expect(Set(stages.keys) == ["seeder", "finder", "validator", "monitor", "synchronizer"])
         for (name, stage) in stages {
             #expect(stage["consecutive_failures"] as? Int == 0, "\(name)")
             #expect(stage["last_success"] is Int, "\(name)")
@@ -140,6 +144,11 @@ struct ServeCLITests {
         #expect(lines.contains("service_gauge{service=\"archive\",name=\"relays\"} 3"))
         #expect(lines.contains { $0.hasPrefix("cycle_duration_seconds_count{service=\"synchronizer\"}") })
         #expect(lines.contains { $0.hasPrefix("service_info{") })
+        // The monitor's series, as BigBrotr's dashboard queries them.
+        for name in ["total", "succeeded", "failed"] {
+            #expect(lines.contains { $0.hasPrefix("service_gauge{service=\"monitor\",name=\"\(name)\"}") }, "\(name)")
+        }
+        #expect(try archive.metadataSnapshotCount() >= 3 * 4)
 
         // SIGTERM: a clean exit (0) within the grace period, with margin for a loaded machine.
         serve.send(SIGTERM)
@@ -174,7 +183,7 @@ extension ServeCLITests {
         defer { tmp.remove() }
         let root = tmp.url
         // Every stage off: only the HTTP server would run, and nothing touches the network.
-        let off = ["seeder", "finder", "validator", "synchronizer"].map { "\($0):\n  enabled: false\n" }.joined()
+        let off = ["seeder", "finder", "validator", "monitor", "synchronizer"].map { "\($0):\n  enabled: false\n" }.joined()
         try (off + "http:\n  listen: 127.0.0.1:\(port)\n").write(to: root.appendingPathComponent("brotr.yaml"), atomically: true, encoding: .utf8)
         let result = try await BrotrCLI.run(["serve", "--data", root.path])
         #expect(result.status == 1)

@@ -7,7 +7,10 @@
 /// raw prefix of 64-hex values, else a hash prefix), so the index may over-match and every
 /// query confirms its results with `Filter.matches` on the event read back from its segment.
 enum IndexSchema {
-    static let migrations: [(name: String, sql: String)] = [("001-initial", v1), ("002-tag-key", v2), ("003-key-runs", v3), ("004-relay-state", v4), ("005-snapshot-values", v5)]
+    static let migrations: [(name: String, sql: String)] = [
+        ("001-initial", v1), ("002-tag-key", v2), ("003-key-runs", v3), ("004-relay-state", v4), ("005-snapshot-values", v5),
+        ("006-check-failures", v6),
+    ]
 
     static let v1 = """
         -- brotr index schema, version 1. Derived data: `brotr reindex` rebuilds every row
@@ -211,6 +214,14 @@ enum IndexSchema {
         -- as a JSON object beside its snapshot, so that the documents, shared by content,
         -- stay identical from check to check. NULL: nothing of the kind.
         ALTER TABLE relay_metadata ADD COLUMN data TEXT;
+
+        """
+
+    static let v6 = """
+        -- brotr index schema, version 6: how many monitor checks of a relay failed in a row
+        -- (every check failed, none answered), so that a relay that is down is checked less
+        -- often, never dropped; its first answer sets it back to 0.
+        ALTER TABLE relay_state ADD COLUMN check_failures INTEGER NOT NULL DEFAULT 0;
 
         """
 

@@ -211,12 +211,13 @@ extension Archive {
                 try db.execute(
                     sql: """
                         INSERT OR REPLACE INTO relay_state (relay, sync_through, until_exclusive, page_cap, confirmed_page, ignores_limit,
-                            unordered, requires_auth, insecure, checked_at, nip77)
-                        SELECT id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM relay WHERE url = ?
+                            unordered, requires_auth, insecure, checked_at, nip77, check_failures)
+                        SELECT id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM relay WHERE url = ?
                         """,
                     arguments: [
                         row["sync_through"], row["until_exclusive"], row["page_cap"], row["confirmed_page"], row["ignores_limit"],
-                        row["unordered"], row["requires_auth"], row["insecure"], row["checked_at"], row["nip77"], row["url"],
+                        row["unordered"], row["requires_auth"], row["insecure"], row["checked_at"], row["nip77"],
+                        (row["check_failures"] as Int?) ?? 0, row["url"],
                     ])
             }
         }

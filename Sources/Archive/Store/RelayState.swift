@@ -15,6 +15,8 @@ public struct RelayState: Sendable, Hashable {
     public var checkedAt: Int64?
     /// Whether the relay speaks NIP-77, as the monitor found; nil: not known.
     public var nip77: Bool?
+    /// The monitor's checks of the relay that failed in a row (no check answered).
+    public var checkFailures = 0
 
     public init() {}
 }
@@ -26,13 +28,14 @@ public enum RelayStateUpdate: Sendable, Hashable {
     case synced(relay: String, through: Int64, quirks: RelayQuirks)
     /// The Validator found the relay answers only without certificate checks (or again with).
     case insecure(relay: String, Bool)
-    /// The Monitor checked the relay at `at` (Unix seconds) and found whether it speaks
-    /// NIP-77 (nil: not probed this time, what was known stays).
-    case checked(relay: String, at: Int64, nip77: Bool?)
+    /// The Monitor checked the relay at `at` (Unix seconds), found whether it speaks NIP-77
+    /// (nil: not probed this time, what was known stays), and counts `failures` checks in a
+    /// row that found it down (0: it answered).
+    case checked(relay: String, at: Int64, nip77: Bool?, failures: Int)
 
     var relay: String {
         switch self {
-        case .synced(let relay, _, _), .insecure(let relay, _), .checked(let relay, _, _): relay
+        case .synced(let relay, _, _), .insecure(let relay, _), .checked(let relay, _, _, _): relay
         }
     }
 }
@@ -56,11 +59,12 @@ extension IndexWriter {
             try db.cachedStatement(sql: """
                 INSERT INTO relay_state (relay, insecure) VALUES (?, ?) ON CONFLICT (relay) DO UPDATE SET insecure = excluded.insecure
                 """).execute(arguments: [relay, insecure])
-        case .checked(_, let at, let nip77):
+        case .checked(_, let at, let nip77, let failures):
             try db.cachedStatement(sql: """
-                INSERT INTO relay_state (relay, checked_at, nip77) VALUES (?, ?, ?)
-                ON CONFLICT (relay) DO UPDATE SET checked_at = excluded.checked_at, nip77 = COALESCE(excluded.nip77, nip77)
-                """).execute(arguments: [relay, at, nip77])
+                INSERT INTO relay_state (relay, checked_at, nip77, check_failures) VALUES (?, ?, ?, ?)
+                ON CONFLICT (relay) DO UPDATE SET checked_at = excluded.checked_at, nip77 = COALESCE(excluded.nip77, nip77),
+                    check_failures = excluded.check_failures
+                """).execute(arguments: [relay, at, nip77, failures])
         }
     }
 }
@@ -92,5 +96,6 @@ extension RelayState {
         insecure = row["insecure"]
         checkedAt = row["checked_at"]
         nip77 = row["nip77"]
+        checkFailures = (row["check_failures"] as Int?) ?? 0
     }
 }

@@ -79,7 +79,8 @@ public struct Metadata: Sendable, Hashable {
     }
 }
 
-/// The kind of a metadata document: `nip11_info` or one of the NIP-66 checks.
+/// The kind of a metadata document: `nip11_info`, one of the NIP-66 checks, or the AUTH and
+/// NIP-77 probes'.
 public struct MetadataType: Sendable, Hashable, CustomStringConvertible {
     public let name: String
 
@@ -100,6 +101,9 @@ public struct MetadataType: Sendable, Hashable, CustomStringConvertible {
     public static let nip66Net = MetadataType(known: "nip66_net")
     public static let nip66DNS = MetadataType(known: "nip66_dns")
     public static let nip66HTTP = MetadataType(known: "nip66_http")
+    /// Beyond BigBrotr's types: what the NIP-42 and NIP-77 probes found.
+    public static let nip42Auth = MetadataType(known: "nip42_auth")
+    public static let nip77Negentropy = MetadataType(known: "nip77_negentropy")
 
     public var description: String { name }
 }

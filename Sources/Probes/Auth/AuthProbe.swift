@@ -56,4 +56,15 @@ public enum AuthProbe {
             return .failure("\(error)")
         }
     }
+
+    /// The record of a result (type `nip42_auth`): `data` holds `challenged`, and
+    /// `accepted` and the relay's `message` when it was answered.
+    public static func metadata(_ result: ProbeResult<Answer>) throws -> Metadata {
+        try result.metadata(.nip42Auth) { answer in
+            var data: [String: JSONValue] = ["challenged": .bool(answer.challenged)]
+            if let accepted = answer.accepted { data["accepted"] = .bool(accepted) }
+            if let message = answer.message { data["message"] = .string(message) }
+            return data
+        }
+    }
 }

@@ -64,10 +64,6 @@ public enum NIP11Probe {
     /// The content-addressed record of a result, shaped as BigBrotr stores it:
     /// `{"data": {...}, "logs": {"success": ..., "reason": ...}}`.
     public static func metadata(_ result: ProbeResult<NIP11Document>) throws -> Metadata {
-        var logs: [String: JSONValue] = ["success": .bool(result.success)]
-        if let reason = result.reason { logs["reason"] = .string(reason) }
-        var document: [String: JSONValue] = ["logs": .object(logs)]
-        if let fields = result.value?.fields { document["data"] = .object(fields) }
-        return try Metadata(type: .nip11Info, document: document)
+        try result.metadata(.nip11Info) { $0.fields }
     }
 }

@@ -52,4 +52,16 @@ public enum NIP77Probe {
             return .failure("\(error)")
         }
     }
+
+    /// The record of a result (type `nip77_negentropy`): `data` holds `answer` (supported,
+    /// refused or silent) and the relay's `message` for a refusal.
+    public static func metadata(_ result: ProbeResult<Answer>) throws -> Metadata {
+        try result.metadata(.nip77Negentropy) { answer in
+            switch answer {
+            case .supported: ["answer": .string("supported")]
+            case .refused(let text): ["answer": .string("refused"), "message": .string(text)]
+            case .silent: ["answer": .string("silent")]
+            }
+        }
+    }
 }

@@ -195,7 +195,8 @@ public enum RTTProbe {
         return (try Metadata(type: .nip66RTT, document: ["logs": .object(logs)]), values)
     }
 
-    static func milliseconds(_ duration: Duration) -> Int {
+    /// Whole milliseconds of `duration`.
+    public static func milliseconds(_ duration: Duration) -> Int {
         Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
     }
 }

@@ -58,6 +58,14 @@ struct RunCommand: AsyncParsableCommand {
         case let validator as Validator:
             let report = try await validator.runCycle()
             print("candidates checked \(report.checked), promoted \(report.promoted), failed \(report.failed), dropped \(report.dropped); remaining \(report.remaining)")
+        case let monitor as Monitor:
+            let r = try await monitor.runCycle()
+            print(
+                "relays due \(r.due), checked \(r.checked): up \(r.succeeded), down \(r.failed); "
+                    + "metadata documents new \(r.newDocuments), snapshots \(r.snapshots); events published \(r.published), not published \(r.publishFailed)")
+            for check in MonitorCheck.allCases where r.checkSucceeded[check] != nil || r.checkFailed[check] != nil {
+                print("check\t\(check.rawValue)\tpassed \(r.checkSucceeded[check] ?? 0)\tfailed \(r.checkFailed[check] ?? 0)")
+            }
         default:
             let figures = try await made.stage.cycle()
             print((figures.gauges.merging(figures.counters) { a, _ in a }).sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
@@ -72,8 +80,9 @@ extension BrotrConfig {
         case .seeder: seeder.enabled = true
         case .finder: finder.enabled = true
         case .validator: validator.enabled = true
+        case .monitor: monitor.enabled = true
         case .synchronizer: synchronizer.enabled = true
-        case .monitor, .refresher, .api, .dvm: break
+        case .refresher, .api, .dvm: break
         }
     }
 }

@@ -19,6 +19,7 @@ extension BrotrConfig {
         seeder = try StageConfig(root.section("seeder"), defaults: seeder, settings: SeederSettings.init)
         finder = try StageConfig(root.section("finder"), defaults: finder, settings: FinderSettings.init)
         validator = try StageConfig(root.section("validator"), defaults: validator, settings: ValidatorSettings.init)
+        monitor = try StageConfig(root.section("monitor"), defaults: monitor, settings: MonitorSettings.init)
         synchronizer = try StageConfig(root.section("synchronizer"), defaults: synchronizer, settings: SynchronizerSettings.init)
         try root.finish()
     }

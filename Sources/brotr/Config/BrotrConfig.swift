@@ -19,6 +19,7 @@ struct BrotrConfig: Equatable, Sendable {
     var seeder = StageConfig(interval: .seconds(3600), settings: SeederSettings())
     var finder = StageConfig(interval: .seconds(300), settings: FinderSettings())
     var validator = StageConfig(interval: .seconds(300), settings: ValidatorSettings())
+    var monitor = StageConfig(interval: .seconds(300), settings: MonitorSettings())
     var synchronizer = StageConfig(interval: .seconds(900), settings: SynchronizerSettings())
 }
 

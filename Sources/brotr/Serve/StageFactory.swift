@@ -1,11 +1,12 @@
 import Archive
 import Logging
+import Nostr
 import Services
 
 /// Builds the stages the configuration enables, for `serve` and `run`.
 enum StageFactory {
     /// The stages brotr can run today.
-    static let available: [Stage] = [.seeder, .finder, .validator, .synchronizer]
+    static let available: [Stage] = [.seeder, .finder, .validator, .monitor, .synchronizer]
 
     /// A stage and its interval, or nil when brotr cannot run that stage yet. Each stage
     /// gets its settings and the network configuration as the file gave them.
@@ -25,7 +26,12 @@ enum StageFactory {
         case .synchronizer:
             let c = config.synchronizer
             return (try Synchronizer(archive: archive, settings: c.settings, network: network, logger: logger), c.interval, c.enabled)
-        case .monitor, .refresher, .api, .dvm:
+        case .monitor:
+            let c = config.monitor
+            let key: SecretKey?
+            do { key = try MonitorKey.load(keyFile: c.settings.keyFile) } catch { throw CLIFailure("invalid configuration: \(error)") }
+            return (Monitor(archive: archive, settings: c.settings, network: network, key: key, logger: logger), c.interval, c.enabled)
+        case .refresher, .api, .dvm:
             return nil
         }
     }

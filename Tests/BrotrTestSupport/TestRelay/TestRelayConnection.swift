@@ -30,7 +30,12 @@ final class TestRelayConnection: ChannelInboundHandler, @unchecked Sendable {
         switch frame.opcode {
         case .text, .binary:
             let text = String(buffer: frame.unmaskedData)
-            handle(text, context: context)
+            let delay = state.withLock { $0.behavior.answerDelayMilliseconds }
+            guard delay > 0 else { return handle(text, context: context) }
+            // Messages stay in order: each is handled its fixed delay after it arrived.
+            context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(delay))) {
+                if context.channel.isActive { self.handle(text, context: context) }
+            }
         case .ping:
             context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)), promise: nil)
         case .connectionClose:

@@ -1,0 +1,105 @@
+public import Archive
+public import Nostr
+public import Probes
+public import Transport
+
+/// Every enabled check of one relay, run in BigBrotr's order: NIP-11 first (the write
+/// probe needs its proof-of-work demand), then the round trips, then AUTH and NIP-77
+/// together. Each check has its own timeout and retries and its own result: one check's
+/// failure never hides another's. When the relay cannot be opened at all, the checks
+/// that need a connection are not tried again and take the open failure as theirs.
+public struct RelayInspection: Sendable {
+    public var relay: RelayURL
+    /// When the checks started, Unix seconds.
+    public var checkedAt: Int64
+    /// Each check's result; nil: not run.
+    public var nip11: ProbeResult<NIP11Document>?
+    public var rtt: ProbeResult<RTTProbe.Measurement>?
+    public var auth: ProbeResult<AuthProbe.Answer>?
+    public var nip77: ProbeResult<NIP77Probe.Answer>?
+
+    public init(relay: RelayURL, checkedAt: Int64) {
+        self.relay = relay
+        self.checkedAt = checkedAt
+    }
+
+    /// Runs the checks `settings` enables. `key` signs the write probe and the AUTH answer;
+    /// without it the write is not tried and a challenge is not answered.
+    public static func run(
+        _ relay: RelayURL, at now: Int64, settings: MonitorSettings, key: SecretKey?, options: ConnectionOptions
+    ) async -> RelayInspection {
+        var inspection = RelayInspection(relay: relay, checkedAt: now)
+        if let policy = settings.policy(.nip11) {
+            let nip11 = NIP11Probe.Settings(timeout: policy.timeout, maxBytes: settings.nip11MaxBytes)
+            inspection.nip11 = await policy.retry.run { await NIP11Probe.run(relay, settings: nip11, options: options) }
+        }
+        if let policy = settings.policy(.rtt) {
+            let rtt = RTTProbe.Settings(timeout: policy.timeout, maxPowDifficulty: settings.maxPowDifficulty)
+            let document = inspection.nip11?.value
+            inspection.rtt = await policy.retry.run { await RTTProbe.run(relay, key: key, document: document, settings: rtt, options: options) }
+        }
+        // The relay could not be opened: the other connection checks would only fail the same way.
+        if let rtt = inspection.rtt, rtt.value?.open.success != true {
+            let reason = rtt.reason ?? "could not connect"
+            if settings.policy(.auth) != nil { inspection.auth = .failure(reason, logs: ["not tried: the round-trip check could not connect"]) }
+            if settings.policy(.nip77) != nil { inspection.nip77 = .failure(reason, logs: ["not tried: the round-trip check could not connect"]) }
+            return inspection
+        }
+        async let auth: ProbeResult<AuthProbe.Answer>? = {
+            guard let policy = settings.policy(.auth) else { return nil }
+            return await policy.retry.run { await AuthProbe.run(relay, key: key, timeout: policy.timeout, options: options) }
+        }()
+        async let nip77: ProbeResult<NIP77Probe.Answer>? = {
+            guard let policy = settings.policy(.nip77) else { return nil }
+            return await policy.retry.run { await NIP77Probe.run(relay, timeout: policy.timeout, options: options) }
+        }()
+        inspection.auth = await auth
+        inspection.nip77 = await nip77
+        return inspection
+    }
+
+    /// Whether any check found the relay up: a check that passed, or a web server that
+    /// answered without a NIP-11 document. A relay that is not up counts as a failure for
+    /// the back-off.
+    public var answered: Bool {
+        nip11.map { $0.success || !$0.retryable } == true || rtt?.value?.open.success == true || auth?.success == true
+            || nip77?.success == true
+    }
+
+    /// Whether the relay speaks NIP-77, when the probe got an answer (silence says no).
+    public var speaksNIP77: Bool? {
+        guard let answer = nip77?.value else { return nil }
+        return answer == .supported
+    }
+
+    /// The checks that ran, and whether each passed.
+    public var outcomes: [(check: MonitorCheck, success: Bool)] {
+        var list: [(MonitorCheck, Bool)] = []
+        if let nip11 { list.append((.nip11, nip11.success)) }
+        if let rtt { list.append((.rtt, rtt.success)) }
+        if let auth { list.append((.auth, auth.success)) }
+        if let nip77 { list.append((.nip77, nip77.success)) }
+        return list
+    }
+
+    /// One snapshot per check that ran, for the archive.
+    public func snapshots() throws -> [RelayMetadataSnapshot] {
+        var snapshots: [RelayMetadataSnapshot] = []
+        func add(_ metadata: Metadata, values: [String: JSONValue] = [:]) {
+            snapshots.append(RelayMetadataSnapshot(relay: relay, metadata: metadata, generatedAt: checkedAt, values: values))
+        }
+        if let nip11 { add(try NIP11Probe.metadata(nip11)) }
+        if let measurement = rtt?.value {
+            let record = try RTTProbe.record(measurement)
+            add(record.document, values: record.values)
+        }
+        if let auth { add(try AuthProbe.metadata(auth)) }
+        if let nip77 { add(try NIP77Probe.metadata(nip77)) }
+        return snapshots
+    }
+
+    /// What the checks found, for the relay's kind 30166 tags.
+    public var findings: DiscoveryTags.Findings {
+        DiscoveryTags.Findings(relay: relay, document: nip11?.value, rtt: rtt?.value)
+    }
+}

@@ -1,0 +1,143 @@
+import Archive
+import BrotrTestSupport
+import Foundation
+import Logging
+import Nostr
+import Probes
+import Testing
+import Transport
+
+@testable import Services
+
+/// The Monitor on a real archive, checking relays on 127.0.0.1 and publishing to one.
+struct MonitorTests {
+    static let key = SecretKey.generate()
+    static let network = NetworkConfiguration(allowLoopback: true)
+
+    /// Generous waits for a loaded machine; retries quick, so that a dead relay costs little.
+    static func settings(publishTo relays: [RelayURL]) -> MonitorSettings {
+        var s = MonitorSettings()
+        s.connection = ConnectionOptions(connectTimeout: .seconds(30), readTimeout: .seconds(30))
+        for check in MonitorCheck.allCases {
+            s.checks[check] = CheckPolicy(timeout: .seconds(30), retry: RetryPolicy(attempts: 2, initialDelay: .milliseconds(50), jitter: .zero))
+        }
+        s.publishing.relays = relays
+        s.publishing.timeout = .seconds(30)
+        return s
+    }
+
+    static let document = #"{"name":"brotr testbed","supported_nips":[1,11,42,77],"software":"https://example.com/relay"}"#
+
+    static func relay(_ configure: (inout TestRelayBehavior) -> Void = { _ in }) async throws -> TestRelay {
+        var behavior = TestRelayBehavior()
+        behavior.information = ("application/nostr+json", Array(document.utf8))
+        configure(&behavior)
+        let note = try Event.sign(kind: 1, content: "hello", createdAt: 1_700_000_000, with: SecretKey.generate())
+        return try await TestRelay(events: [note], behavior: behavior)
+    }
+
+    /// The events of `kinds` a relay holds.
+    static func events(at relay: RelayURL, kinds: Set<UInt16>) async throws -> [Event] {
+        try await RelayConnection.withConnection(to: relay, options: ConnectionOptions(connectTimeout: .seconds(30), readTimeout: .seconds(30))) {
+            connection in
+            let sub = try SubscriptionID("read-back")
+            try await connection.send(.req(sub, [try Filter(kinds: kinds)]))
+            var events: [Event] = []
+            for _ in 0..<1000 {
+                guard case .message(let message, _) = try await connection.receive() else { continue }
+                if case .event(_, let event) = message { events.append(event) }
+                if case .eose = message { break }
+            }
+            return events
+        }
+    }
+
+    /// The tags of `event` with the round-trip values blanked (they vary from run to run).
+    static func stableTags(_ event: Event) -> [[String]] {
+        event.tags.map { $0.first?.hasPrefix("rtt-") == true ? [$0[0], "ms"] : $0 }
+    }
+
+    @Test func aCycleRecordsEveryCheckPublishesAndBacksOffADeadRelay() async throws {
+        let (up, publish) = (try await Self.relay(), try await Self.relay())
+        defer { Task { await up.stop(); await publish.stop() } }
+        let dead = DiscoveryTests.refusedURL
+        let space = SynchronizerTests.Workspace()
+        let archive = try Archive.open(space.directory)
+        // The publish relay is a relay like any other: it is checked too.
+        _ = try await archive.writer?.addRelays([up.url, dead, publish.url], discoveredAt: 1)
+        var settings = Self.settings(publishTo: [publish.url])
+        let monitor = Monitor(archive: archive, settings: settings, network: Self.network, key: Self.key, logger: Logger(label: "test"))
+
+        let first = try await monitor.runCycle()
+        #expect(first.due == 3 && first.checked == 3 && first.succeeded == 2 && first.failed == 1)
+        #expect(first.checkSucceeded[.nip11] == 2 && first.checkFailed[.nip11] == 1)
+        // The announcement, profile, relay list and two 30166 (the dead relay gets none).
+        #expect(first.published == 5 && first.publishFailed == 0)
+
+        let states = try archive.relayStates()
+        #expect(states[up.url.url]?.checkFailures == 0 && states[dead.url]?.checkFailures == 1)
+        #expect(states[up.url.url]?.checkedAt != nil && states[up.url.url]?.nip77 == false)
+        let types = try archive.metadataSnapshots(relay: up.url.url).map(\.type).sorted()
+        #expect(types == ["nip11_info", "nip42_auth", "nip66_rtt", "nip77_negentropy"])
+        // The dead relay's record says why: refused, from every check.
+        let deadRecords = try archive.metadataSnapshots(relay: dead.url)
+        #expect(deadRecords.count == 4 && deadRecords.allSatisfy { $0.json.contains("\"success\":false") || $0.json.contains("_success\":false") })
+
+        // Nothing is due again within the check interval.
+        #expect(try await monitor.runCycle().due == 0)
+        // Due again (interval 0): snapshots, no new documents; the scheduled kinds wait a day.
+        settings.checkInterval = 0
+        let again = Monitor(archive: archive, settings: settings, network: Self.network, key: Self.key, logger: Logger(label: "test"))
+        let snapshotsBefore = try archive.metadataSnapshotCount()
+        // A snapshot is keyed by relay, type and second, as in BigBrotr: the next second.
+        try await Task.sleep(for: .milliseconds(1100))
+        let second = try await again.runCycle()
+        #expect(second.checked == 3 && second.newDocuments == 0 && second.snapshots == 12)
+        #expect(try archive.metadataSnapshotCount() == snapshotsBefore + 12)
+        #expect(second.published == 2)
+        #expect(try archive.relayStates()[dead.url]?.checkFailures == 2)
+
+        // Published events are on the publish relay and in the archive, seen there.
+        let published = try await Self.events(at: publish.url, kinds: [0, 10002, 10166, 30166])
+        #expect(published.map(\.kind).sorted() == [0, 10002, 10166, 30166, 30166, 30166, 30166])
+        for event in published {
+            #expect(try archive.event(id: event.id) != nil)
+            #expect(try archive.relays(seeing: event.id).map(\.url) == [publish.url.url])
+        }
+        let announcement = try #require(published.first { $0.kind == 10166 })
+        #expect(announcement.tags.contains(["frequency", "14400"]) && announcement.tags.contains(["c", "nip11"]))
+        #expect(announcement.tags.filter { $0.first == "c" }.map { $0[1] } == ["nip11", "open", "read", "write", "auth", "nip77"])
+        #expect(announcement.tags.contains(["timeout", "open", "30000"]))
+        #expect(published.first { $0.kind == 10002 }?.tags == [["r", publish.url.url, "write"]])
+
+        // nostr-sdk, independent of brotr, parses and verifies every one.
+        let readings = try await NostrSDKCheck.read(published)
+        #expect(readings.count == published.count)
+        for (event, reading) in zip(published, readings) {
+            #expect(reading.error == nil && reading.verified == true && reading.id == event.id.hex && reading.kind == Int(event.kind))
+            #expect(reading.tags == event.tags)
+        }
+        #expect(readings.first { $0.kind == 0 }?.profileName == "brotr monitor")
+    }
+
+    @Test func backoffDoublesTheIntervalUpToItsCap() {
+        var s = MonitorSettings()
+        s.checkInterval = 100
+        s.maxBackoff = 1000
+        #expect([0, 1, 2, 3, 4, 40].map { s.nextCheck(after: 0, failures: $0) } == [100, 200, 400, 800, 1000, 1000])
+    }
+
+    @Test func withoutAKeyNothingIsPublishedAndTheWriteIsNotTried() async throws {
+        let (up, publish) = (try await Self.relay(), try await Self.relay())
+        defer { Task { await up.stop(); await publish.stop() } }
+        let space = SynchronizerTests.Workspace()
+        let archive = try Archive.open(space.directory)
+        _ = try await archive.writer?.addRelays([up.url], discoveredAt: 1)
+        let monitor = Monitor(archive: archive, settings: Self.settings(publishTo: [publish.url]), network: Self.network, key: nil, logger: Logger(label: "test"))
+        let report = try await monitor.runCycle()
+        #expect(report.succeeded == 1 && report.published == 0)
+        let rtt = try #require(try archive.metadataSnapshots(relay: up.url.url).first { $0.type == "nip66_rtt" })
+        #expect(rtt.json == #"{"logs":{"open_success":true,"read_success":true}}"#)
+        #expect(try await Self.events(at: publish.url, kinds: [0, 10002, 10166, 30166]).isEmpty)
+    }
+}
