@@ -141,3 +141,44 @@ struct MonitorTests {
         #expect(try await Self.events(at: publish.url, kinds: [0, 10002, 10166, 30166]).isEmpty)
     }
 }
+
+/// The Monitor against relays written by others, on 127.0.0.1: nostr-relay 1.14, which
+/// serves a NIP-11 document and says nothing to NEG-OPEN, and nostr-sdk's LocalRelay,
+/// which answers NEG-OPEN.
+@Suite(.serialized)
+struct MonitorThirdPartyTests {
+    func inspect(_ implementation: ThirdPartyRelay.Implementation) async throws -> (Monitor.Report, [String: String], Archive, SynchronizerTests.Workspace) {
+        let note = try Event.sign(kind: 1, content: "hello", createdAt: 1_700_000_000, with: SecretKey.generate())
+        let relay = try await ThirdPartyRelay.start(implementation, events: [note])
+        defer { relay.stop() }
+        let space = SynchronizerTests.Workspace()
+        let archive = try Archive.open(space.directory)
+        _ = try await archive.writer?.addRelays([relay.url], discoveredAt: 1)
+        var settings = MonitorTests.settings(publishTo: [])
+        settings.checks[.nip77] = CheckPolicy(timeout: .seconds(5), retry: RetryPolicy(attempts: 1))
+        let monitor = Monitor(archive: archive, settings: settings, network: MonitorTests.network, key: MonitorTests.key, logger: Logger(label: "test"))
+        let report = try await monitor.runCycle()
+        let documents = Dictionary(try archive.metadataSnapshots(relay: relay.url.url).map { ($0.type, $0.json) }) { a, _ in a }
+        return (report, documents, archive, space)
+    }
+
+    @Test func nostrRelayServesItsDocumentAndIsSilentToNegentropy() async throws {
+        let (report, documents, archive, _) = try await inspect(.nostrRelay)
+        #expect(report.succeeded == 1)
+        let nip11 = try #require(documents["nip11_info"])
+        #expect(nip11.contains(#""name":"brotr testbed""#) && nip11.hasSuffix(#""logs":{"success":true}}"#), "\(nip11)")
+        #expect(documents["nip77_negentropy"] == #"{"data":{"answer":"silent"},"logs":{"success":true}}"#)
+        #expect(documents["nip66_rtt"]?.contains(#""open_success":true,"read_success":true"#) == true, "\(documents["nip66_rtt"] ?? "")")
+        #expect(try archive.relayStates().values.first?.nip77 == false)
+    }
+
+    @Test func localRelayAnswersNegentropyAndTheWriteIsDelivered() async throws {
+        let (report, documents, archive, _) = try await inspect(.nostrSDK)
+        #expect(report.succeeded == 1)
+        #expect(documents["nip77_negentropy"] == #"{"data":{"answer":"supported"},"logs":{"success":true}}"#)
+        #expect(documents["nip66_rtt"] == #"{"logs":{"open_success":true,"read_success":true,"write_success":true}}"#)
+        #expect(try archive.relayStates().values.first?.nip77 == true)
+        // It closes a plain GET unanswered: no document, and the relay still counts as up.
+        #expect(documents["nip11_info"] == #"{"logs":{"reason":"closed: the connection closed before a whole HTTP answer","success":false}}"#)
+    }
+}

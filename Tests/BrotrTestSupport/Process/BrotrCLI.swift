@@ -36,7 +36,8 @@ public enum BrotrCLI {
     /// so that neither can fill a pipe and stall the child.
     @discardableResult
     public static func run(
-        _ arguments: [String], stdin: String? = nil, stdoutTo: URL? = nil, deadline: Duration = .seconds(900)
+        _ arguments: [String], stdin: String? = nil, stdoutTo: URL? = nil, deadline: Duration = .seconds(900),
+        environment: [String: String] = [:]
     ) throws -> Output {
         let scratch = try TempDirectory("cli")
         defer { scratch.remove() }
@@ -52,6 +53,8 @@ public enum BrotrCLI {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
+        // Added to this process's environment.
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         process.standardInput = inHandle
         process.standardOutput = outHandle
         process.standardError = errHandle
@@ -74,9 +77,10 @@ public enum BrotrCLI {
     /// tests' tasks (streams reading from in-process relays among them) need meanwhile.
     @discardableResult
     public static func run(
-        _ arguments: [String], stdin: String? = nil, stdoutTo: URL? = nil, deadline: Duration = .seconds(900)
+        _ arguments: [String], stdin: String? = nil, stdoutTo: URL? = nil, deadline: Duration = .seconds(900),
+        environment: [String: String] = [:]
     ) async throws -> Output {
-        try await offThePool { try run(arguments, stdin: stdin, stdoutTo: stdoutTo, deadline: deadline) }
+        try await offThePool { try run(arguments, stdin: stdin, stdoutTo: stdoutTo, deadline: deadline, environment: environment) }
     }
 
     /// Starts `brotr arguments` in the background: standard output is read through the
