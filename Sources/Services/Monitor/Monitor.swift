@@ -10,7 +10,8 @@ public import Transport
 /// Each cycle takes the relays that are due, least recently checked first: never checked,
 /// or checked `checkInterval` ago, longer for a relay that was down (`maxBackoff`). It
 /// runs every enabled check on several at once within the per-network limits
-/// (``RelayInspection``), and, chunk by chunk, records the results through the archive
+/// (``RelayInspection``), and, `chunkSize` relays at a time as their checks end, records the
+/// results through the archive
 /// (documents by content, one snapshot per check, the check time and failure count in
 /// the relay's state, in one transaction), then publishes one kind 30166 per relay that
 /// answered. Kinds 10166, 0 and 10002 go out on their own intervals. Every published event
@@ -97,22 +98,25 @@ public actor Monitor: CycleStage {
         try await publishScheduled(writer: writer, at: now, report: &report)
         let limits = NetworkLimits(total: settings.concurrency, perNetwork: settings.networkConcurrency)
         let (settings, network, key) = (settings, network, key)
-        var start = due.startIndex
-        while start < due.endIndex, !Task.isCancelled {
-            let chunk = Array(due[start..<min(start + max(1, settings.chunkSize), due.endIndex)])
-            start += chunk.count
-            var inspections: [(RelayInspection, RelayState)] = []
-            await limits.forEach(chunk, network: { $0.relay.network }) { item in
-                var options = network.options(settings.connection, for: item.relay)
-                if item.state.insecure { options.allowInsecure = true }
-                let inspection = await RelayInspection.run(
-                    item.relay, at: Int64(Date().timeIntervalSince1970), settings: settings, key: key, options: options)
-                return (inspection, item.state)
-            } collect: { inspections.append($0) }
-            // A cycle stopped mid-chunk records nothing of it: those relays stay due.
-            if Task.isCancelled { break }
-            try await record(inspections, writer: writer, report: &report)
+        // Results are recorded `chunkSize` at a time as checks end: a slow relay holds up
+        // nothing but its own result.
+        var finished: [(RelayInspection, RelayState)] = []
+        try await limits.forEach(due, network: { $0.relay.network }) { item in
+            var options = network.options(settings.connection, for: item.relay)
+            if item.state.insecure { options.allowInsecure = true }
+            let inspection = await RelayInspection.run(item.relay, at: Int64(Date().timeIntervalSince1970), settings: settings, key: key, options: options)
+            return (inspection, item.state)
+        } collect: { (result: (RelayInspection, RelayState)) async throws in
+            // A check cut short by a stop is no finding: that relay stays due.
+            guard !Task.isCancelled else { return }
+            finished.append(result)
+            if finished.count >= max(1, settings.chunkSize) {
+                let chunk = finished
+                finished.removeAll()
+                try await record(chunk, writer: writer, report: &report)
+            }
         }
+        if !finished.isEmpty, !Task.isCancelled { try await record(finished, writer: writer, report: &report) }
         logger.info(
             "monitor cycle",
             metadata: [

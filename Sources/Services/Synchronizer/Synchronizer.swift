@@ -59,10 +59,12 @@ struct NetworkLimits: Sendable {
 
     /// Runs `work` for every item, as many at once as the limits admit (items whose network
     /// is full wait while later ones start), and hands each result to `collect` as it ends.
-    func forEach<Item: Sendable, Result: Sendable>(
+    /// When `collect` throws, the work under way is cancelled and the error rethrown.
+    func forEach<Item: Sendable, Result: Sendable, Failure: Error>(
         _ items: [Item], network: (Item) -> RelayNetwork, _ work: @escaping @Sendable (Item) async -> Result,
-        collect: (Result) -> Void, isolation: isolated (any Actor)? = #isolation
-    ) async {
+        collect: (Result) async throws(Failure) -> Void, isolation: isolated (any Actor)? = #isolation
+    ) async throws(Failure) {
+        var failure: Failure?
         await withTaskGroup(of: (RelayNetwork, Result).self) { group in
             var pending = items[...]
             var running: [RelayNetwork] = []
@@ -77,9 +79,16 @@ struct NetworkLimits: Sendable {
             startMore()
             while let (net, result) = await group.next() {
                 if let i = running.firstIndex(of: net) { running.remove(at: i) }
-                collect(result)
+                do throws(Failure) {
+                    try await collect(result)
+                } catch {
+                    failure = error
+                    group.cancelAll()
+                    return
+                }
                 startMore()
             }
         }
+        if let failure { throw failure }
     }
 }
