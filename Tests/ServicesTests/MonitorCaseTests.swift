@@ -15,7 +15,7 @@ import Transport
 struct MonitorCaseTests {
     enum Case: String, CaseIterable, Sendable {
         case plain, slow, demandsAuth, refusesAuthAnswer, writesNeedAuth, writesNeedPow, writesRestricted, minimumPow
-        case ignoresNegentropy, hugeDocument, illTypedDocument, documentNotJSON, documentOfWrongType
+        case ignoresNegentropy, hugeDocument, illTypedDocument, documentNotJSON, documentOfWrongType, serverHeaders
     }
 
     static let name = #""name":"brotr testbed""#
@@ -40,6 +40,7 @@ struct MonitorCaseTests {
         case .illTypedDocument: b.information = ("application/nostr+json", Array(#"{"name":5,"description":"fine","supported_nips":"all"}"#.utf8))
         case .documentNotJSON: b.information = ("application/nostr+json", Array("hello".utf8))
         case .documentOfWrongType: b.information = ("text/html", Array(Self.plainDocument.utf8))
+        case .serverHeaders: b.upgradeHeaders = [("Server", "strfry/1.0.4"), ("X-Powered-By", "brotr testbed")]
         }
         return b
     }
@@ -53,12 +54,16 @@ struct MonitorCaseTests {
             "nip66_rtt": #"{"logs":{"open_success":true,"read_success":true,"write_success":true}}"#,
             "nip42_auth": #"{"data":{"challenged":false},\#(ok)}"#,
             "nip77_negentropy": #"{"data":{"answer":"refused","message":"unsupported: NEG-OPEN"},\#(ok)}"#,
+            // No headers: an empty record; the phases' times are values, the document is the outcome.
+            "nip66_http": #"{\#(ok)}"#,
+            "connection_phases": #"{\#(ok)}"#,
         ]
         func writeRefused(_ reason: String) -> String {
             #"{"logs":{"open_success":true,"read_success":true,"write_reason":"\#(reason)","write_success":false}}"#
         }
         switch c {
         case .plain, .slow: break
+        case .serverHeaders: d["nip66_http"] = #"{"data":{"http_powered_by":"brotr testbed","http_server":"strfry/1.0.4"},\#(ok)}"#
         case .demandsAuth, .refusesAuthAnswer:
             d["nip66_rtt"] = #"{"logs":{"open_success":true,"read_reason":"\#(authRefused)","read_success":false,"write_reason":"\#(authRefused)","write_success":false}}"#
             d["nip42_auth"] = c == .demandsAuth
@@ -87,6 +92,8 @@ struct MonitorCaseTests {
         let refusedWrite = [["rtt-open", "ms"], ["rtt-read", "ms"]]
         switch c {
         case .plain, .slow, .ignoresNegentropy: return rtt + nips + r() + [["T", "PublicInbox"], ["k", "22456"]]
+        case .serverHeaders:
+            return rtt + [["http-server", "strfry/1.0.4"], ["http-powered-by", "brotr testbed"]] + nips + r() + [["T", "PublicInbox"], ["k", "22456"]]
         case .demandsAuth, .refusesAuthAnswer: return [["rtt-open", "ms"]] + nips + r(auth: true) + [["T", "PrivateStorage"], ["k", "!22456"]]
         case .writesNeedAuth: return refusedWrite + nips + r(auth: true) + [["T", "PublicOutbox"], ["k", "!22456"]]
         case .writesNeedPow: return refusedWrite + nips + r(pow: true) + [["T", "PublicInbox"], ["k", "!22456"]]
@@ -128,6 +135,10 @@ struct MonitorCaseTests {
         #expect(MonitorTests.stableTags(event) == [["d", relay.url.url], ["n", "loopback"]] + tags(c))
         let nip11 = try #require(try archive.metadataSnapshots(relay: relay.url.url).first { $0.type == "nip11_info" })
         #expect(event.content == (nip11.json.contains(#""success":true"#) ? nip11.json : ""))
+        // Loopback by address: no lookup, no TLS; TCP and the upgrade timed.
+        let phases = try #require(try archive.metadataSnapshots(relay: relay.url.url).first { $0.type == "connection_phases" })
+        #expect(phases.values?.contains("\"tcp_ms\":") == true && phases.values?.contains("\"upgrade_ms\":") == true)
+        #expect(phases.values?.contains("dns_ms") == false && phases.values?.contains("tls_ms") == false, "\(phases.values ?? "")")
         if c == .slow {
             let read = event.tags.first { $0.first == "rtt-read" }.flatMap { Int($0[1]) }
             #expect((read ?? 0) >= 400, "rtt-read \(read ?? -1) ms")

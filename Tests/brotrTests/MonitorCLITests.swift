@@ -36,7 +36,7 @@ struct MonitorCLITests {
 
         let run = try await BrotrCLI.run(["run", "monitor", "--once", "--data", data.path])
         #expect(run.status == 0, "\(run.stderr)")
-        #expect(run.stdout.hasPrefix("relays due 1, checked 1: up 1, down 0; metadata documents new 4, snapshots 4; events published 4, not published 0"), "\(run.stdout)")
+        #expect(run.stdout.hasPrefix("relays due 1, checked 1: up 1, down 0; metadata documents new 6, snapshots 6; events published 4, not published 0"), "\(run.stdout)")
         #expect(run.stdout.contains("check\tnip11\tpassed 0\tfailed 1"))  // the test relay serves no document by default
         #expect(run.stdout.contains("check\trtt\tpassed 1\tfailed 0"))
         // Signed by the key in the file, and the key never shows in the logs.
@@ -68,10 +68,13 @@ struct MonitorCLITests {
         let tmp = try TempDirectory("cli-monitor-kill")
         defer { tmp.remove() }
         let data = tmp.url.appendingPathComponent("data")
-        var slow = TestRelayBehavior()
-        slow.answerDelayMilliseconds = 300
+        // Slower and slower relays: their checks end one after another, seconds apart.
         var started: [TestRelay] = []
-        for _ in 0..<12 { started.append(try await TestRelay(behavior: slow)) }
+        for i in 0..<12 {
+            var slow = TestRelayBehavior()
+            slow.answerDelayMilliseconds = 300 * (i + 1)
+            started.append(try await TestRelay(behavior: slow))
+        }
         let relays = started
         defer { Task { for relay in relays { await relay.stop() } } }
         try Self.config(data, chunk: 2)
@@ -87,7 +90,7 @@ struct MonitorCLITests {
         let killedWhileRunning = child.process.isRunning
         child.kill()
         _ = child.finish()
-        #expect(recorded > 0 && recorded < relays.count * 4, "\(child.stderr.suffix(2000))")
+        #expect(recorded > 0 && recorded < relays.count * 6, "\(child.stderr.suffix(2000))")
         #expect(killedWhileRunning)
 
         let check = try await BrotrCLI.run(["check", "--data", data.path])
@@ -97,7 +100,7 @@ struct MonitorCLITests {
         let archive = try Archive.open(DataDirectory(path: data.path), mode: .readOnly)
         let states = try archive.relayStates()
         #expect(relays.allSatisfy { states[$0.url.url]?.checkedAt != nil && states[$0.url.url]?.checkFailures == 0 })
-        // Every relay has its four snapshots from exactly one of the two runs.
-        #expect(try archive.metadataSnapshotCount() == relays.count * 4)
+        // Every relay has its six snapshots from exactly one of the two runs.
+        #expect(try archive.metadataSnapshotCount() == relays.count * 6)
     }
 }

@@ -148,7 +148,7 @@ struct ServeCLITests {
         for name in ["total", "succeeded", "failed"] {
             #expect(lines.contains { $0.hasPrefix("service_gauge{service=\"monitor\",name=\"\(name)\"}") }, "\(name)")
         }
-        #expect(try archive.metadataSnapshotCount() >= 3 * 4)
+        #expect(try archive.metadataSnapshotCount() >= 3 * 6)
 
         // SIGTERM: a clean exit (0) within the grace period, with margin for a loaded machine.
         serve.send(SIGTERM)

@@ -101,9 +101,11 @@ public struct MetadataType: Sendable, Hashable, CustomStringConvertible {
     public static let nip66Net = MetadataType(known: "nip66_net")
     public static let nip66DNS = MetadataType(known: "nip66_dns")
     public static let nip66HTTP = MetadataType(known: "nip66_http")
-    /// Beyond BigBrotr's types: what the NIP-42 and NIP-77 probes found.
+    /// Beyond BigBrotr's types: what the NIP-42 and NIP-77 probes found, and the outcome
+    /// of the connection whose phases were timed.
     public static let nip42Auth = MetadataType(known: "nip42_auth")
     public static let nip77Negentropy = MetadataType(known: "nip77_negentropy")
+    public static let connectionPhases = MetadataType(known: "connection_phases")
 
     public var description: String { name }
 }

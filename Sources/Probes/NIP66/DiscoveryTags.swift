@@ -1,23 +1,28 @@
 public import Nostr
+public import Transport
 
 /// The tags of a NIP-66 kind 30166 event for one relay, from what the probes measured.
 ///
 /// Measured truth beats self-report: whether the relay demands AUTH, restricts writes,
 /// wants proof of work or payment (`R`) is decided by what the write and auth probes met,
 /// and the NIP-11 document only fills in what they could not tell. BigBrotr's consumers
-/// read the same tag names: `d`, `n`, `rtt-*` as strings of milliseconds, `N`, `t`, `l`
-/// with ISO-639-1, all four `R`, `T`, and `k` for the kind the write probe measured.
+/// read the same tag names, in BigBrotr's order: `d`, `n`, `rtt-*` as strings of
+/// milliseconds, `http-server` and `http-powered-by`, `N`, `t`, `l` with ISO-639-1, all four
+/// `R`, `T`, and `k` for the kind the write probe measured.
 public enum DiscoveryTags {
     /// What the checks of one relay found; a check not run is nil.
     public struct Findings: Sendable {
         public var relay: RelayURL
         public var document: NIP11Document?
         public var rtt: RTTProbe.Measurement?
+        /// The connection's upgrade response, for the http tags.
+        public var http: ConnectionHandshake?
 
-        public init(relay: RelayURL, document: NIP11Document? = nil, rtt: RTTProbe.Measurement? = nil) {
+        public init(relay: RelayURL, document: NIP11Document? = nil, rtt: RTTProbe.Measurement? = nil, http: ConnectionHandshake? = nil) {
             self.relay = relay
             self.document = document
             self.rtt = rtt
+            self.http = http
         }
     }
 
@@ -43,6 +48,8 @@ public enum DiscoveryTags {
                 if let ms = phase?.milliseconds, phase?.success == true { tags.append(["rtt-\(name)", String(ms)]) }
             }
         }
+        if let server = f.http?.server { tags.append(["http-server", server]) }
+        if let poweredBy = f.http?.poweredBy { tags.append(["http-powered-by", poweredBy]) }
         if let document = f.document {
             tags += document.supportedNIPs.map { ["N", String($0)] }
             tags += document.tags.map { ["t", $0] }

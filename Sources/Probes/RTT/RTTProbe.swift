@@ -47,11 +47,14 @@ public enum RTTProbe {
         public var open: Phase
         public var read: Phase
         public var write: Phase?
+        /// What opening the connection took and showed; nil when it did not open.
+        public var handshake: ConnectionHandshake?
 
-        public init(open: Phase, read: Phase, write: Phase?) {
+        public init(open: Phase, read: Phase, write: Phase?, handshake: ConnectionHandshake? = nil) {
             self.open = open
             self.read = read
             self.write = write
+            self.handshake = handshake
         }
     }
 
@@ -74,7 +77,7 @@ public enum RTTProbe {
                 let read = await Self.read(connection, clock: clock)
                 var write: Phase?
                 if let key { write = await Self.write(relay, connection, key: key, document: document, settings: settings, clock: clock) }
-                return Measurement(open: open, read: read, write: write)
+                return Measurement(open: open, read: read, write: write, handshake: connection.handshake)
             }
         } catch {
             // No connection: a failure of open is one of every phase.

@@ -20,13 +20,14 @@ public enum MonitorEvents {
         var tags: [[String]] = [["frequency", String(settings.checkInterval)]]
         if !settings.publishing.geohash.isEmpty { tags.append(["g", settings.publishing.geohash]) }
         tags += networks.map { ["n", $0.rawValue] }
-        for check in settings.enabledChecks {
+        // phases is brotr's own, not a check NIP-66 names.
+        for check in settings.enabledChecks where check != .phases {
             guard let policy = settings.checks[check] else { continue }
             let ms = String(RTTProbe.milliseconds(policy.timeout))
             let names: [String]
             switch check {
             case .rtt: names = ["open", "read", "write"]
-            case .nip11, .auth, .nip77: names = [check.rawValue]
+            case .nip11, .auth, .nip77, .http, .phases: names = [check.rawValue]
             }
             for name in names { tags += [["timeout", name, ms], ["c", name]] }
         }

@@ -4,8 +4,8 @@ public import Probes
 public import Transport
 
 /// Every enabled check of one relay, run in BigBrotr's order: NIP-11 first (the write
-/// probe needs its proof-of-work demand), then the round trips, then AUTH and NIP-77
-/// together. Each check has its own timeout and retries and its own result: one check's
+/// probe needs its proof-of-work demand), then the round trips (whose connection gives the
+/// http and phases checks theirs), then AUTH and NIP-77 together. Each check has its own timeout and retries and its own result: one check's
 /// failure never hides another's. When the relay cannot be opened at all, the checks
 /// that need a connection are not tried again and take the open failure as theirs.
 public struct RelayInspection: Sendable {
@@ -17,6 +17,11 @@ public struct RelayInspection: Sendable {
     public var rtt: ProbeResult<RTTProbe.Measurement>?
     public var auth: ProbeResult<AuthProbe.Answer>?
     public var nip77: ProbeResult<NIP77Probe.Answer>?
+    /// What opening a connection showed (for the http and phases checks).
+    public var handshake: ProbeResult<ConnectionHandshake>?
+    /// Which of http and phases are on.
+    public var http = false
+    public var phases = false
 
     public init(relay: RelayURL, checkedAt: Int64) {
         self.relay = relay
@@ -38,12 +43,21 @@ public struct RelayInspection: Sendable {
             let document = inspection.nip11?.value
             inspection.rtt = await policy.retry.run { await RTTProbe.run(relay, key: key, document: document, settings: rtt, options: options) }
         }
-        // The relay could not be opened: the other connection checks would only fail the same way.
-        if let rtt = inspection.rtt, rtt.value?.open.success != true {
-            let reason = rtt.reason ?? "could not connect"
-            if settings.policy(.auth) != nil { inspection.auth = .failure(reason, logs: ["not tried: the round-trip check could not connect"]) }
-            if settings.policy(.nip77) != nil { inspection.nip77 = .failure(reason, logs: ["not tried: the round-trip check could not connect"]) }
-            return inspection
+        inspection.http = settings.policy(.http) != nil
+        inspection.phases = settings.policy(.phases) != nil
+        if let rtt = inspection.rtt {
+            if let handshake = rtt.value?.handshake { inspection.handshake = .success(handshake) }
+            // The relay could not be opened: the other connection checks would only fail the same way.
+            if rtt.value?.open.success != true {
+                let reason = rtt.reason ?? "could not connect"
+                let failed = ProbeResult<ConnectionHandshake>.failure(reason, logs: ["not tried: the round-trip check could not connect"])
+                if inspection.http || inspection.phases { inspection.handshake = failed }
+                if settings.policy(.auth) != nil { inspection.auth = .failure(reason, logs: failed.logs) }
+                if settings.policy(.nip77) != nil { inspection.nip77 = .failure(reason, logs: failed.logs) }
+                return inspection
+            }
+        } else if let policy = settings.policy(.http) ?? settings.policy(.phases) {
+            inspection.handshake = await policy.retry.run { await HandshakeProbe.run(relay, timeout: policy.timeout, options: options) }
         }
         async let auth: ProbeResult<AuthProbe.Answer>? = {
             guard let policy = settings.policy(.auth) else { return nil }
@@ -63,7 +77,7 @@ public struct RelayInspection: Sendable {
     /// the back-off.
     public var answered: Bool {
         nip11.map { $0.success || !$0.retryable } == true || rtt?.value?.open.success == true || auth?.success == true
-            || nip77?.success == true
+            || nip77?.success == true || handshake?.success == true
     }
 
     /// Whether the relay speaks NIP-77, when the probe got an answer (silence says no).
@@ -79,6 +93,10 @@ public struct RelayInspection: Sendable {
         if let rtt { list.append((.rtt, rtt.success)) }
         if let auth { list.append((.auth, auth.success)) }
         if let nip77 { list.append((.nip77, nip77.success)) }
+        if let handshake {
+            if http { list.append((.http, handshake.success)) }
+            if phases { list.append((.phases, handshake.success)) }
+        }
         return list
     }
 
@@ -95,11 +113,18 @@ public struct RelayInspection: Sendable {
         }
         if let auth { add(try AuthProbe.metadata(auth)) }
         if let nip77 { add(try NIP77Probe.metadata(nip77)) }
+        if let handshake {
+            if http { add(try HandshakeProbe.httpMetadata(handshake)) }
+            if phases {
+                let record = try HandshakeProbe.phasesRecord(handshake)
+                add(record.document, values: record.values)
+            }
+        }
         return snapshots
     }
 
     /// What the checks found, for the relay's kind 30166 tags.
     public var findings: DiscoveryTags.Findings {
-        DiscoveryTags.Findings(relay: relay, document: nip11?.value, rtt: rtt?.value)
+        DiscoveryTags.Findings(relay: relay, document: nip11?.value, rtt: rtt?.value, http: http ? handshake?.value : nil)
     }
 }

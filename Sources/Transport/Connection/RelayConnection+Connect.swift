@@ -15,8 +15,11 @@ extension RelayConnection {
 
     /// TCP (through the proxy, if any), TLS for wss, then the HTTP upgrade, all within
     /// `connectTimeout`: a deadline on the channel closes it if the relay stalls anywhere.
-    static func connect(_ url: RelayURL, options: ConnectionOptions) async throws -> (NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, ErrorRecorder) {
+    static func connect(
+        _ url: RelayURL, options: ConnectionOptions
+    ) async throws -> (NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, ErrorRecorder, HandshakeRecorder) {
         let endpoint = try RelayEndpoint(url, options: options)
+        let recorder = HandshakeRecorder()
         let timeout = TimeAmount(options.connectTimeout)
         let readTimeout = TimeAmount(options.readTimeout)
         let hostHeader = endpoint.hostHeader
@@ -28,6 +31,8 @@ extension RelayConnection {
         let upgrade: EventLoopFuture<Upgrade>
         do {
             upgrade = try await endpoint.bootstrap
+                // A name is looked up here (and timed); an address, or a proxy's name, is not the relay's lookup.
+                .resolver(endpoint.looksUpName ? TimedResolver(loop: MultiThreadedEventLoopGroup.singleton.any(), recorder: recorder) : nil)
                 .connect(host: endpoint.target.host, port: endpoint.target.port) { channel in
                     channel.eventLoop.makeCompletedFuture {
                         let deadline = channel.eventLoop.scheduleTask(in: timeout) {
@@ -41,9 +46,11 @@ extension RelayConnection {
                         try handlers.addHandler(IdleStateHandler(readTimeout: readTimeout))
                         try handlers.addHandler(ReadTimeoutHandler(timeout: options.readTimeout))
                         try endpoint.addTransportHandlers(handlers)
-                        let upgrader = NIOTypedWebSocketClientUpgrader<Upgrade>(maxFrameSize: maxMessage) { channel, _ in
+                        try handlers.addHandler(HandshakeTimer(recorder))
+                        let upgrader = NIOTypedWebSocketClientUpgrader<Upgrade>(maxFrameSize: maxMessage) { channel, response in
                             channel.eventLoop.makeCompletedFuture {
                                 deadline.cancel()
+                                recorder.upgraded(response)
                                 try channel.pipeline.syncOperations.addHandler(NIOWebSocketFrameAggregator(
                                     minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 4096, maxAccumulatedFrameSize: maxMessage))
                                 let recorder = ErrorRecorder()
@@ -71,7 +78,7 @@ extension RelayConnection {
         let result: Upgrade
         do { result = try await upgrade.get() } catch { throw connectError(error, deadlineFired: deadlineFired.hasFired, options: options) }
         switch result {
-        case .websocket(let channel, let recorder): return (channel, recorder)
+        case .websocket(let channel, let errors): return (channel, errors, recorder)
         case .refused: throw TransportError(.upgradeRefused, "\(url) did not upgrade to WebSocket")
         }
     }

@@ -17,6 +17,8 @@ public final class RelayConnection {
     public let url: RelayURL
     /// Bytes of WebSocket payload received so far.
     public private(set) var bytesReceived = 0
+    /// What opening the connection took and showed.
+    public let handshake: ConnectionHandshake
 
     private var inbound: NIOAsyncChannelInboundStream<WebSocketFrame>.AsyncIterator
     private let outbound: NIOAsyncChannelOutboundWriter<WebSocketFrame>
@@ -25,10 +27,11 @@ public final class RelayConnection {
 
     private init(
         url: RelayURL, inbound: NIOAsyncChannelInboundStream<WebSocketFrame>, outbound: NIOAsyncChannelOutboundWriter<WebSocketFrame>,
-        errors: ErrorRecorder
+        errors: ErrorRecorder, handshake: ConnectionHandshake
     ) {
         self.url = url
         self.errors = errors
+        self.handshake = handshake
         self.inbound = inbound.makeAsyncIterator()
         self.outbound = outbound
     }
@@ -38,9 +41,10 @@ public final class RelayConnection {
         to url: RelayURL, options: ConnectionOptions = ConnectionOptions(),
         _ body: (RelayConnection) async throws -> Result
     ) async throws -> Result {
-        let (channel, errors) = try await connect(url, options: options)
+        let (channel, errors, recorder) = try await connect(url, options: options)
+        let handshake = recorder.handshake
         return try await channel.executeThenClose { inbound, outbound in
-            try await body(RelayConnection(url: url, inbound: inbound, outbound: outbound, errors: errors))
+            try await body(RelayConnection(url: url, inbound: inbound, outbound: outbound, errors: errors, handshake: handshake))
         }
     }
 

@@ -35,6 +35,9 @@ struct RelayEndpoint {
         hostHeader = (url.host.contains(":") ? "[\(url.host)]" : url.host) + (url.port.map { ":\($0)" } ?? "")
     }
 
+    /// Whether connecting looks the relay's host name up here (no proxy, not an address).
+    var looksUpName: Bool { options.proxy == nil && sniName != nil }
+
     var bootstrap: ClientBootstrap {
         ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(TimeAmount(options.connectTimeout))

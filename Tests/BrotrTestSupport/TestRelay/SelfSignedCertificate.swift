@@ -1,7 +1,9 @@
+import Foundation
+
 /// A self-signed certificate for 127.0.0.1 and localhost, made for these tests only
 /// (`openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -days 36500`). No
 /// client trusts it: a relay that presents it tests the insecure fallback.
-enum SelfSignedCertificate {
+public enum SelfSignedCertificate {
     static let certificatePEM = """
         -----BEGIN CERTIFICATE-----
         MIIBqjCCAU+gAwIBAgIUFeno29Wm3Zy2fLAD/3kmRvXLmGkwCgYIKoZIzj0EAwIw
@@ -23,4 +25,10 @@ enum SelfSignedCertificate {
         4I9ESDzvKXcVO4C3cOgAilAxCxn/Wm7O6sfgpXdw4GQSjRhYTpNhdDJn
         -----END PRIVATE KEY-----
         """
+
+    /// The certificate in DER, as a TLS handshake presents it.
+    public static var certificateDER: [UInt8] {
+        let body = certificatePEM.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()
+        return Data(base64Encoded: body).map { [UInt8]($0) } ?? []
+    }
 }

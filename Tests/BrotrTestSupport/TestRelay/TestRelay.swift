@@ -53,7 +53,9 @@ public final class TestRelay: Sendable {
         self.state = state
         let upgrader = NIOWebSocketServerUpgrader(
             maxFrameSize: 16 << 20,
-            shouldUpgrade: { channel, _ in channel.eventLoop.makeSucceededFuture(HTTPHeaders()) },
+            shouldUpgrade: { channel, _ in
+                channel.eventLoop.makeSucceededFuture(HTTPHeaders(state.withLock { $0.behavior.upgradeHeaders }.map { ($0.name, $0.value) }))
+            },
             upgradePipelineHandler: { channel, _ in
                 channel.eventLoop.makeCompletedFuture {
                     let index = state.withLock { s -> Int in s.connections += 1; return s.connections }

@@ -42,6 +42,8 @@ public struct TestRelayBehavior: Sendable {
     /// Say nothing at all to NEG-OPEN (by default the relay answers it with a NOTICE, as
     /// relays without NIP-77 do).
     public var ignoreNegentropy = false
+    /// Headers added to the WebSocket upgrade response (Server, X-Powered-By).
+    public var upgradeHeaders: [(name: String, value: String)] = []
     /// Handle every client message this many milliseconds late (a slow relay); 0: at once.
     public var answerDelayMilliseconds = 0
 
