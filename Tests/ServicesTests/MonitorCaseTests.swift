@@ -16,7 +16,11 @@ struct MonitorCaseTests {
     enum Case: String, CaseIterable, Sendable {
         case plain, slow, demandsAuth, refusesAuthAnswer, writesNeedAuth, writesNeedPow, writesRestricted, minimumPow
         case ignoresNegentropy, hugeDocument, illTypedDocument, documentNotJSON, documentOfWrongType, serverHeaders
+        case expiredCertificate
     }
+
+    /// 2024-01-01 to 2025-01-01: long expired.
+    static let expired = (notBefore: Date(timeIntervalSince1970: 1_704_067_200), notAfter: Date(timeIntervalSince1970: 1_735_689_600))
 
     static let name = #""name":"brotr testbed""#
     static let plainDocument = #"{"name":"brotr testbed","software":"https://example.com/relay","supported_nips":[1,11,42,77]}"#
@@ -41,6 +45,7 @@ struct MonitorCaseTests {
         case .documentNotJSON: b.information = ("application/nostr+json", Array("hello".utf8))
         case .documentOfWrongType: b.information = ("text/html", Array(Self.plainDocument.utf8))
         case .serverHeaders: b.upgradeHeaders = [("Server", "strfry/1.0.4"), ("X-Powered-By", "brotr testbed")]
+        case .expiredCertificate: break
         }
         return b
     }
@@ -63,6 +68,9 @@ struct MonitorCaseTests {
         }
         switch c {
         case .plain, .slow: break
+        case .expiredCertificate:
+            // The fingerprint is the run's own key's; the rest is fixed.
+            d["nip66_ssl"] = #"{"data":{"ssl_expires":1735689600,"ssl_fingerprint":"…"#
         case .serverHeaders: d["nip66_http"] = #"{"data":{"http_powered_by":"brotr testbed","http_server":"strfry/1.0.4"},\#(ok)}"#
         case .demandsAuth, .refusesAuthAnswer:
             d["nip66_rtt"] = #"{"logs":{"open_success":true,"read_reason":"\#(authRefused)","read_success":false,"write_reason":"\#(authRefused)","write_success":false}}"#
@@ -92,6 +100,8 @@ struct MonitorCaseTests {
         let refusedWrite = [["rtt-open", "ms"], ["rtt-read", "ms"]]
         switch c {
         case .plain, .slow, .ignoresNegentropy: return rtt + nips + r() + [["T", "PublicInbox"], ["k", "22456"]]
+        case .expiredCertificate:
+            return rtt + [["ssl", "!valid"], ["ssl-expires", "1735689600"], ["ssl-issuer", "brotr tests"]] + nips + r() + [["T", "PublicInbox"], ["k", "22456"]]
         case .serverHeaders:
             return rtt + [["http-server", "strfry/1.0.4"], ["http-powered-by", "brotr testbed"]] + nips + r() + [["T", "PublicInbox"], ["k", "22456"]]
         case .demandsAuth, .refusesAuthAnswer: return [["rtt-open", "ms"]] + nips + r(auth: true) + [["T", "PrivateStorage"], ["k", "!22456"]]
@@ -105,12 +115,15 @@ struct MonitorCaseTests {
 
     @Test(arguments: Case.allCases)
     func storedMetadataAndPublishedTagsAreExactlyWhatTheRelayDid(_ c: Case) async throws {
-        let relay = try await TestRelay(behavior: behavior(c))
+        let tls = c == .expiredCertificate
+        let certificate = tls ? try TestCertificate(notBefore: Self.expired.notBefore, notAfter: Self.expired.notAfter) : nil
+        let relay = try await TestRelay(behavior: behavior(c), tls: tls, certificate: certificate)
         let publish = try await TestRelay()
         defer { Task { await relay.stop(); await publish.stop() } }
         let space = SynchronizerTests.Workspace()
         let archive = try Archive.open(space.directory)
-        _ = try await archive.writer?.addRelays([relay.url], discoveredAt: 1)
+        // A relay whose certificate does not verify is reached without checks, as the Validator found.
+        _ = try await archive.writer?.addRelays([relay.url], discoveredAt: 1, relayUpdates: tls ? [.insecure(relay: relay.url.url, true)] : [])
         var settings = MonitorTests.settings(publishTo: [publish.url])
         // Silence is the answer here: waited out, not retried.
         if c == .ignoresNegentropy { settings.checks[.nip77] = CheckPolicy(timeout: .seconds(3), retry: RetryPolicy(attempts: 1)) }
@@ -135,10 +148,10 @@ struct MonitorCaseTests {
         #expect(MonitorTests.stableTags(event) == [["d", relay.url.url], ["n", "loopback"]] + tags(c))
         let nip11 = try #require(try archive.metadataSnapshots(relay: relay.url.url).first { $0.type == "nip11_info" })
         #expect(event.content == (nip11.json.contains(#""success":true"#) ? nip11.json : ""))
-        // Loopback by address: no lookup, no TLS; TCP and the upgrade timed.
+        // Loopback by address: no lookup; TCP, TLS for wss, and the upgrade timed.
         let phases = try #require(try archive.metadataSnapshots(relay: relay.url.url).first { $0.type == "connection_phases" })
         #expect(phases.values?.contains("\"tcp_ms\":") == true && phases.values?.contains("\"upgrade_ms\":") == true)
-        #expect(phases.values?.contains("dns_ms") == false && phases.values?.contains("tls_ms") == false, "\(phases.values ?? "")")
+        #expect(phases.values?.contains("dns_ms") == false && phases.values?.contains("tls_ms") == tls, "\(phases.values ?? "")")
         if c == .slow {
             let read = event.tags.first { $0.first == "rtt-read" }.flatMap { Int($0[1]) }
             #expect((read ?? 0) >= 400, "rtt-read \(read ?? -1) ms")

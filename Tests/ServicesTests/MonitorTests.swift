@@ -106,7 +106,7 @@ struct MonitorTests {
         }
         let announcement = try #require(published.first { $0.kind == 10166 })
         #expect(announcement.tags.contains(["frequency", "14400"]) && announcement.tags.contains(["c", "nip11"]))
-        #expect(announcement.tags.filter { $0.first == "c" }.map { $0[1] } == ["nip11", "open", "read", "write", "auth", "nip77", "http"])
+        #expect(announcement.tags.filter { $0.first == "c" }.map { $0[1] } == ["nip11", "open", "read", "write", "auth", "nip77", "ssl", "http"])
         #expect(announcement.tags.contains(["timeout", "open", "30000"]))
         #expect(published.first { $0.kind == 10002 }?.tags == [["r", publish.url.url, "write"]])
 

@@ -7,7 +7,7 @@ public import Transport
 /// wants proof of work or payment (`R`) is decided by what the write and auth probes met,
 /// and the NIP-11 document only fills in what they could not tell. BigBrotr's consumers
 /// read the same tag names, in BigBrotr's order: `d`, `n`, `rtt-*` as strings of
-/// milliseconds, `http-server` and `http-powered-by`, `N`, `t`, `l` with ISO-639-1, all four
+/// milliseconds, `ssl`, `ssl-expires` and `ssl-issuer`, `http-server` and `http-powered-by`, `N`, `t`, `l` with ISO-639-1, all four
 /// `R`, `T`, and `k` for the kind the write probe measured.
 public enum DiscoveryTags {
     /// What the checks of one relay found; a check not run is nil.
@@ -15,13 +15,18 @@ public enum DiscoveryTags {
         public var relay: RelayURL
         public var document: NIP11Document?
         public var rtt: RTTProbe.Measurement?
+        public var ssl: SSLProbe.Description?
         /// The connection's upgrade response, for the http tags.
         public var http: ConnectionHandshake?
 
-        public init(relay: RelayURL, document: NIP11Document? = nil, rtt: RTTProbe.Measurement? = nil, http: ConnectionHandshake? = nil) {
+        public init(
+            relay: RelayURL, document: NIP11Document? = nil, rtt: RTTProbe.Measurement? = nil, ssl: SSLProbe.Description? = nil,
+            http: ConnectionHandshake? = nil
+        ) {
             self.relay = relay
             self.document = document
             self.rtt = rtt
+            self.ssl = ssl
             self.http = http
         }
     }
@@ -47,6 +52,11 @@ public enum DiscoveryTags {
             for (name, phase) in [("open", rtt.open), ("read", rtt.read), ("write", rtt.write)] {
                 if let ms = phase?.milliseconds, phase?.success == true { tags.append(["rtt-\(name)", String(ms)]) }
             }
+        }
+        if let ssl = f.ssl {
+            tags.append(["ssl", ssl.valid ? "valid" : "!valid"])
+            tags.append(["ssl-expires", String(ssl.expires)])
+            if let issuer = ssl.issuer { tags.append(["ssl-issuer", issuer]) }
         }
         if let server = f.http?.server { tags.append(["http-server", server]) }
         if let poweredBy = f.http?.poweredBy { tags.append(["http-powered-by", poweredBy]) }

@@ -27,7 +27,7 @@ public enum MonitorEvents {
             let names: [String]
             switch check {
             case .rtt: names = ["open", "read", "write"]
-            case .nip11, .auth, .nip77, .http, .phases: names = [check.rawValue]
+            case .nip11, .auth, .nip77, .ssl, .http, .phases: names = [check.rawValue]
             }
             for name in names { tags += [["timeout", name, ms], ["c", name]] }
         }

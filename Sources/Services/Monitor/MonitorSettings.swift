@@ -13,6 +13,8 @@ public enum MonitorCheck: String, Sendable, CaseIterable, Hashable, Comparable {
     case auth
     /// NIP-77: does the relay answer NEG-OPEN.
     case nip77
+    /// The certificate of a wss relay, and whether it is valid (NIP-66 `ssl`).
+    case ssl
     /// The upgrade response's Server and X-Powered-By headers (NIP-66 `http`).
     case http
     /// DNS, TCP, TLS and upgrade times of the connection (beyond NIP-66).
@@ -89,14 +91,15 @@ public struct MonitorSettings: Sendable, Hashable {
     /// A relay that failed every check `n` times in a row waits `checkInterval * 2^n`, at most
     /// this long: it is checked less often, never dropped.
     public var maxBackoff: Int64 = 7 * 86_400
-    /// Each check's switch, timeout and retries (BigBrotr's deployment: nip11 3 tries, rtt
-    /// and http 2; auth and nip77 once, since a refusal is an answer). http and phases
+    /// Each check's switch, timeout and retries (BigBrotr's deployment: nip11 3 tries, rtt,
+    /// ssl and http 2; auth and nip77 once, since a refusal is an answer). http and phases
     /// read the round-trip check's connection, and open one of their own only when rtt is off.
     public var checks: [MonitorCheck: CheckPolicy] = [
         .nip11: CheckPolicy(retry: RetryPolicy(attempts: 3)),
         .rtt: CheckPolicy(retry: RetryPolicy(attempts: 2)),
         .auth: CheckPolicy(retry: RetryPolicy(attempts: 1)),
         .nip77: CheckPolicy(retry: RetryPolicy(attempts: 1)),
+        .ssl: CheckPolicy(retry: RetryPolicy(attempts: 2)),
         .http: CheckPolicy(retry: RetryPolicy(attempts: 2)),
         .phases: CheckPolicy(retry: RetryPolicy(attempts: 1)),
     ]

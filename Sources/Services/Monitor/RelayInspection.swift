@@ -5,7 +5,7 @@ public import Transport
 
 /// Every enabled check of one relay, run in BigBrotr's order: NIP-11 first (the write
 /// probe needs its proof-of-work demand), then the round trips (whose connection gives the
-/// http and phases checks theirs), then AUTH and NIP-77 together. Each check has its own timeout and retries and its own result: one check's
+/// http and phases checks theirs), then AUTH, NIP-77 and ssl together. Each check has its own timeout and retries and its own result: one check's
 /// failure never hides another's. When the relay cannot be opened at all, the checks
 /// that need a connection are not tried again and take the open failure as theirs.
 public struct RelayInspection: Sendable {
@@ -17,6 +17,8 @@ public struct RelayInspection: Sendable {
     public var rtt: ProbeResult<RTTProbe.Measurement>?
     public var auth: ProbeResult<AuthProbe.Answer>?
     public var nip77: ProbeResult<NIP77Probe.Answer>?
+    /// The certificate, for a wss relay on the clearnet (or loopback).
+    public var ssl: ProbeResult<SSLProbe.Description>?
     /// What opening a connection showed (for the http and phases checks).
     public var handshake: ProbeResult<ConnectionHandshake>?
     /// Which of http and phases are on.
@@ -54,6 +56,7 @@ public struct RelayInspection: Sendable {
                 if inspection.http || inspection.phases { inspection.handshake = failed }
                 if settings.policy(.auth) != nil { inspection.auth = .failure(reason, logs: failed.logs) }
                 if settings.policy(.nip77) != nil { inspection.nip77 = .failure(reason, logs: failed.logs) }
+                if settings.policy(.ssl) != nil, hasCertificate(relay) { inspection.ssl = .failure(reason, logs: failed.logs) }
                 return inspection
             }
         } else if let policy = settings.policy(.http) ?? settings.policy(.phases) {
@@ -67,9 +70,20 @@ public struct RelayInspection: Sendable {
             guard let policy = settings.policy(.nip77) else { return nil }
             return await policy.retry.run { await NIP77Probe.run(relay, timeout: policy.timeout, options: options) }
         }()
+        async let ssl: ProbeResult<SSLProbe.Description>? = {
+            guard let policy = settings.policy(.ssl), hasCertificate(relay) else { return nil }
+            return await policy.retry.run { await SSLProbe.run(relay, timeout: policy.timeout, options: options) }
+        }()
         inspection.auth = await auth
         inspection.nip77 = await nip77
+        inspection.ssl = await ssl
         return inspection
+    }
+
+    /// Whether the ssl check applies: wss, reached directly (an overlay's proxy hides the
+    /// relay's own TLS endpoint from a meaningful look).
+    static func hasCertificate(_ relay: RelayURL) -> Bool {
+        relay.scheme == "wss" && (relay.network == .clearnet || relay.network == .loopback)
     }
 
     /// Whether any check found the relay up: a check that passed, or a web server that
@@ -77,7 +91,7 @@ public struct RelayInspection: Sendable {
     /// the back-off.
     public var answered: Bool {
         nip11.map { $0.success || !$0.retryable } == true || rtt?.value?.open.success == true || auth?.success == true
-            || nip77?.success == true || handshake?.success == true
+            || nip77?.success == true || handshake?.success == true || ssl?.success == true
     }
 
     /// Whether the relay speaks NIP-77, when the probe got an answer (silence says no).
@@ -93,6 +107,7 @@ public struct RelayInspection: Sendable {
         if let rtt { list.append((.rtt, rtt.success)) }
         if let auth { list.append((.auth, auth.success)) }
         if let nip77 { list.append((.nip77, nip77.success)) }
+        if let ssl { list.append((.ssl, ssl.success)) }
         if let handshake {
             if http { list.append((.http, handshake.success)) }
             if phases { list.append((.phases, handshake.success)) }
@@ -113,6 +128,7 @@ public struct RelayInspection: Sendable {
         }
         if let auth { add(try AuthProbe.metadata(auth)) }
         if let nip77 { add(try NIP77Probe.metadata(nip77)) }
+        if let ssl { add(try SSLProbe.metadata(ssl)) }
         if let handshake {
             if http { add(try HandshakeProbe.httpMetadata(handshake)) }
             if phases {
@@ -125,6 +141,6 @@ public struct RelayInspection: Sendable {
 
     /// What the checks found, for the relay's kind 30166 tags.
     public var findings: DiscoveryTags.Findings {
-        DiscoveryTags.Findings(relay: relay, document: nip11?.value, rtt: rtt?.value, http: http ? handshake?.value : nil)
+        DiscoveryTags.Findings(relay: relay, document: nip11?.value, rtt: rtt?.value, ssl: ssl?.value, http: http ? handshake?.value : nil)
     }
 }

@@ -45,9 +45,11 @@ public final class TestRelay: Sendable {
     public var misbehavedConnections: Int { state.withLock { $0.misbehaved } }
 
     /// Starts a relay on an ephemeral loopback port; with `tls`, a wss:// relay whose
-    /// certificate is self-signed (no client trusts it).
+    /// certificate is self-signed (no client trusts it): `certificate`, or one made for
+    /// these tests.
     public init(
-        events: [Event] = [], behavior: TestRelayBehavior = TestRelayBehavior(), host: String = "127.0.0.1", port: Int = 0, tls: Bool = false
+        events: [Event] = [], behavior: TestRelayBehavior = TestRelayBehavior(), host: String = "127.0.0.1", port: Int = 0, tls: Bool = false,
+        certificate: TestCertificate? = nil
     ) async throws {
         let state = Store(State(events: events, behavior: behavior))
         self.state = state
@@ -63,8 +65,8 @@ public final class TestRelay: Sendable {
                 }
             })
         let tlsContext = try tls ? NIOSSLContext(configuration: .makeServerConfiguration(
-            certificateChain: [.certificate(try NIOSSLCertificate(bytes: Array(SelfSignedCertificate.certificatePEM.utf8), format: .pem))],
-            privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(SelfSignedCertificate.privateKeyPEM.utf8), format: .pem)))) : nil
+            certificateChain: [.certificate(try NIOSSLCertificate(bytes: Array((certificate?.certificatePEM ?? SelfSignedCertificate.certificatePEM).utf8), format: .pem))],
+            privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array((certificate?.privateKeyPEM ?? SelfSignedCertificate.privateKeyPEM).utf8), format: .pem)))) : nil
         serverChannel = try await ServerBootstrap(group: TestServerLoops.group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
