@@ -40,20 +40,23 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# Third-party relays for the tests, unmodified from PyPI, in a virtualenv of the checkout
-# (.testbed/venv): nostr-relay 1.14 and nostr-sdk 0.45.1 (rust-nostr's LocalRelay).
-# tools/testbed/relay.py runs them on 127.0.0.1.
+# Third-party relays and test helpers, unmodified from PyPI, in a virtualenv of the
+# checkout (.testbed/venv): nostr-relay 1.14 and nostr-sdk 0.45.1 (rust-nostr's
+# LocalRelay), which tools/testbed/relay.py runs on 127.0.0.1; dnslib (a DNS server for
+# the monitor's dns check); maxminddb-geolite2 (a GeoLite2-City database), mmdb-writer and
+# maxminddb (an ASN database written and read back) for the geo and net checks.
 if [ "${1:-}" = "--test" ]; then
   root="$(cd "$(dirname "$0")/.." && pwd)"
   venv="$root/.testbed/venv"
-  want="nostr-relay==1.14 nostr-sdk==0.45.1"
-  check='import importlib.metadata as m, sys; sys.exit(m.version("nostr-relay") != "1.14" or m.version("nostr-sdk") != "0.45.1")'
-  if ! "$venv/bin/python" -c "$check" 2>/dev/null; then
+  want="nostr-relay==1.14 nostr-sdk==0.45.1 dnslib==0.9.26 maxminddb-geolite2==2018.703 mmdb-writer==0.2.7 maxminddb==3.2.0"
+  check='import importlib.metadata as m, sys
+want = dict(p.split("==") for p in sys.argv[1].split())
+sys.exit(any(m.version(name) != version for name, version in want.items()))'
+  if ! "$venv/bin/python" -c "$check" "$want" 2>/dev/null; then
     echo "install-deps: installing $want into $venv"
-    rm -rf "$venv"
-    python3 -m venv "$venv"
+    [ -x "$venv/bin/pip" ] || python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check $want
-    "$venv/bin/python" -c "$check"
+    "$venv/bin/python" -c "$check" "$want"
   fi
 fi
 

@@ -106,7 +106,7 @@ struct MonitorTests {
         }
         let announcement = try #require(published.first { $0.kind == 10166 })
         #expect(announcement.tags.contains(["frequency", "14400"]) && announcement.tags.contains(["c", "nip11"]))
-        #expect(announcement.tags.filter { $0.first == "c" }.map { $0[1] } == ["nip11", "open", "read", "write", "auth", "nip77", "ssl", "http"])
+        #expect(announcement.tags.filter { $0.first == "c" }.map { $0[1] } == ["nip11", "open", "read", "write", "auth", "nip77", "ssl", "dns", "http"])
         #expect(announcement.tags.contains(["timeout", "open", "30000"]))
         #expect(published.first { $0.kind == 10002 }?.tags == [["r", publish.url.url, "write"]])
 
@@ -180,5 +180,29 @@ struct MonitorThirdPartyTests {
         #expect(try archive.relayStates().values.first?.nip77 == true)
         // It closes a plain GET unanswered: no document, and the relay still counts as up.
         #expect(documents["nip11_info"] == #"{"logs":{"reason":"closed: the connection closed before a whole HTTP answer","success":false}}"#)
+    }
+}
+
+extension MonitorTests {
+    /// A relay reached by name: its records come from the configured DNS server (dnslib
+    /// on 127.0.0.1, whose AAAA answers always fail), and 30166 carries them.
+    @Test func aRelayReachedByNameGetsItsDNSRecordsFromTheConfiguredServer() async throws {
+        let dns = try await TestDNSServer()
+        let (relay, publish) = (try await Self.relay(), try await Self.relay())
+        defer { Task { dns.stop(); await relay.stop(); await publish.stop() } }
+        let byName = try RelayURL("ws://localhost:\(relay.port)", allowLoopback: true)
+        let space = SynchronizerTests.Workspace()
+        let archive = try Archive.open(space.directory)
+        _ = try await archive.writer?.addRelays([byName], discoveredAt: 1)
+        var settings = Self.settings(publishTo: [publish.url])
+        settings.dnsServer = DNSServer(host: "127.0.0.1", port: dns.port)
+        let report = try await Monitor(archive: archive, settings: settings, network: Self.network, key: Self.key, logger: Logger(label: "test")).runCycle()
+        #expect(report.checkSucceeded[.dns] == 1)
+        let record = try #require(try archive.metadataSnapshots(relay: byName.url).first { $0.type == "nip66_dns" })
+        #expect(record.json == #"{"data":{"dns_errors":{"aaaa":"server failure"},"dns_ips":["127.0.0.1"],"dns_reverse":"relay.brotr.test"},"logs":{"success":true}}"#)
+        #expect(record.values == #"{"dns_ttl":60}"#)
+        let event = try #require(try await Self.events(at: publish.url, kinds: [30166]).first { $0.tags.first == ["d", byName.url] })
+        #expect(event.tags.contains(["dns-ip", "127.0.0.1"]) && event.tags.contains(["dns-ttl", "60"]))
+        #expect(!event.tags.contains { $0.first == "dns-ip6" })
     }
 }

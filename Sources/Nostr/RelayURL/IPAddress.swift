@@ -1,5 +1,5 @@
 /// An IPv4 or IPv6 address, parsed strictly and printed canonically.
-enum IPAddress: Hashable, Sendable, CustomStringConvertible {
+public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
     case v4(UInt32)
     /// The 128 bits as two big-endian halves.
     case v6(hi: UInt64, lo: UInt64)
@@ -54,9 +54,34 @@ enum IPAddress: Hashable, Sendable, CustomStringConvertible {
         self = .v6(hi: hi, lo: lo)
     }
 
+    /// An address from its 4 or 16 bytes in network order.
+    public init?(bytes: some Collection<UInt8>) {
+        switch bytes.count {
+        case 4: self = .v4(bytes.reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
+        case 16:
+            let all = Array(bytes)
+            self = .v6(hi: all[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }, lo: all[8..<16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
+        default: return nil
+        }
+    }
+
+    /// A dotted-quad IPv4 or a textual IPv6 address.
+    public init?(_ text: String) {
+        guard let address = IPAddress(ipv4: text[...]) ?? IPAddress(ipv6: text[...]) else { return nil }
+        self = address
+    }
+
+    /// The 4 or 16 bytes in network order.
+    public var bytes: [UInt8] {
+        switch self {
+        case .v4(let v): (0..<4).map { UInt8(truncatingIfNeeded: v >> (24 - 8 * UInt32($0))) }
+        case .v6(let hi, let lo): (0..<16).map { UInt8(truncatingIfNeeded: ($0 < 8 ? hi : lo) >> (56 - 8 * UInt64($0 % 8))) }
+        }
+    }
+
     /// Dotted quad for IPv4; RFC 5952 for IPv6 (lowercase, no leading zeros, the longest
     /// run of two or more zero groups compressed, the first such run on a tie).
-    var description: String {
+    public var description: String {
         switch self {
         case .v4(let v):
             return "\(v >> 24).\(v >> 16 & 0xFF).\(v >> 8 & 0xFF).\(v & 0xFF)"

@@ -7,7 +7,8 @@ public import Transport
 /// wants proof of work or payment (`R`) is decided by what the write and auth probes met,
 /// and the NIP-11 document only fills in what they could not tell. BigBrotr's consumers
 /// read the same tag names, in BigBrotr's order: `d`, `n`, `rtt-*` as strings of
-/// milliseconds, `ssl`, `ssl-expires` and `ssl-issuer`, `http-server` and `http-powered-by`, `N`, `t`, `l` with ISO-639-1, all four
+/// milliseconds, `ssl`, `ssl-expires` and `ssl-issuer`, `dns-ip`, `dns-ip6`, `dns-cname`
+/// and `dns-ttl`, `http-server` and `http-powered-by`, `N`, `t`, `l` with ISO-639-1, all four
 /// `R`, `T`, and `k` for the kind the write probe measured.
 public enum DiscoveryTags {
     /// What the checks of one relay found; a check not run is nil.
@@ -16,17 +17,19 @@ public enum DiscoveryTags {
         public var document: NIP11Document?
         public var rtt: RTTProbe.Measurement?
         public var ssl: SSLProbe.Description?
+        public var dns: DNSProbe.Records?
         /// The connection's upgrade response, for the http tags.
         public var http: ConnectionHandshake?
 
         public init(
             relay: RelayURL, document: NIP11Document? = nil, rtt: RTTProbe.Measurement? = nil, ssl: SSLProbe.Description? = nil,
-            http: ConnectionHandshake? = nil
+            dns: DNSProbe.Records? = nil, http: ConnectionHandshake? = nil
         ) {
             self.relay = relay
             self.document = document
             self.rtt = rtt
             self.ssl = ssl
+            self.dns = dns
             self.http = http
         }
     }
@@ -57,6 +60,12 @@ public enum DiscoveryTags {
             tags.append(["ssl", ssl.valid ? "valid" : "!valid"])
             tags.append(["ssl-expires", String(ssl.expires)])
             if let issuer = ssl.issuer { tags.append(["ssl-issuer", issuer]) }
+        }
+        if let dns = f.dns {
+            if let ip = dns.ips.first { tags.append(["dns-ip", ip]) }
+            if let ip6 = dns.ips6.first { tags.append(["dns-ip6", ip6]) }
+            if let cname = dns.cname { tags.append(["dns-cname", cname]) }
+            if let ttl = dns.ttl { tags.append(["dns-ttl", String(ttl)]) }
         }
         if let server = f.http?.server { tags.append(["http-server", server]) }
         if let poweredBy = f.http?.poweredBy { tags.append(["http-powered-by", poweredBy]) }

@@ -24,11 +24,7 @@ public enum MonitorEvents {
         for check in settings.enabledChecks where check != .phases {
             guard let policy = settings.checks[check] else { continue }
             let ms = String(RTTProbe.milliseconds(policy.timeout))
-            let names: [String]
-            switch check {
-            case .rtt: names = ["open", "read", "write"]
-            case .nip11, .auth, .nip77, .ssl, .http, .phases: names = [check.rawValue]
-            }
+            let names = check == .rtt ? ["open", "read", "write"] : [check.rawValue]
             for name in names { tags += [["timeout", name, ms], ["c", name]] }
         }
         return try Event.sign(kind: 10166, tags: tags, content: "", createdAt: now, with: key)

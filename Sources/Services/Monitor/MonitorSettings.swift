@@ -15,6 +15,8 @@ public enum MonitorCheck: String, Sendable, CaseIterable, Hashable, Comparable {
     case nip77
     /// The certificate of a wss relay, and whether it is valid (NIP-66 `ssl`).
     case ssl
+    /// A relay name's A, AAAA, CNAME, NS and PTR records (NIP-66 `dns`).
+    case dns
     /// The upgrade response's Server and X-Powered-By headers (NIP-66 `http`).
     case http
     /// DNS, TCP, TLS and upgrade times of the connection (beyond NIP-66).
@@ -92,7 +94,7 @@ public struct MonitorSettings: Sendable, Hashable {
     /// this long: it is checked less often, never dropped.
     public var maxBackoff: Int64 = 7 * 86_400
     /// Each check's switch, timeout and retries (BigBrotr's deployment: nip11 3 tries, rtt,
-    /// ssl and http 2; auth and nip77 once, since a refusal is an answer). http and phases
+    /// ssl, dns and http 2; auth and nip77 once, since a refusal is an answer). http and phases
     /// read the round-trip check's connection, and open one of their own only when rtt is off.
     public var checks: [MonitorCheck: CheckPolicy] = [
         .nip11: CheckPolicy(retry: RetryPolicy(attempts: 3)),
@@ -100,12 +102,16 @@ public struct MonitorSettings: Sendable, Hashable {
         .auth: CheckPolicy(retry: RetryPolicy(attempts: 1)),
         .nip77: CheckPolicy(retry: RetryPolicy(attempts: 1)),
         .ssl: CheckPolicy(retry: RetryPolicy(attempts: 2)),
+        .dns: CheckPolicy(timeout: .seconds(5), retry: RetryPolicy(attempts: 2)),
         .http: CheckPolicy(retry: RetryPolicy(attempts: 2)),
         .phases: CheckPolicy(retry: RetryPolicy(attempts: 1)),
     ]
     /// The connection settings every check starts from (its own timeout replaces the read
     /// timeout).
     public var connection = ConnectionOptions(connectTimeout: .seconds(10), readTimeout: .seconds(10))
+    /// The DNS server the dns check asks: nil for the system's (the first nameserver of
+    /// /etc/resolv.conf).
+    public var dnsServer: DNSServer?
     /// The largest NIP-11 document read.
     public var nip11MaxBytes = 64 << 10
     /// The most proof of work mined for the write probe.

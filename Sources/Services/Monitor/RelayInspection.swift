@@ -5,7 +5,7 @@ public import Transport
 
 /// Every enabled check of one relay, run in BigBrotr's order: NIP-11 first (the write
 /// probe needs its proof-of-work demand), then the round trips (whose connection gives the
-/// http and phases checks theirs), then AUTH, NIP-77 and ssl together. Each check has its own timeout and retries and its own result: one check's
+/// http and phases checks theirs), then AUTH, NIP-77 and ssl together; dns all along. Each check has its own timeout and retries and its own result: one check's
 /// failure never hides another's. When the relay cannot be opened at all, the checks
 /// that need a connection are not tried again and take the open failure as theirs.
 public struct RelayInspection: Sendable {
@@ -19,6 +19,8 @@ public struct RelayInspection: Sendable {
     public var nip77: ProbeResult<NIP77Probe.Answer>?
     /// The certificate, for a wss relay on the clearnet (or loopback).
     public var ssl: ProbeResult<SSLProbe.Description>?
+    /// The relay name's records, for a relay reached by name on the clearnet (or loopback).
+    public var dns: ProbeResult<DNSProbe.Records>?
     /// What opening a connection showed (for the http and phases checks).
     public var handshake: ProbeResult<ConnectionHandshake>?
     /// Which of http and phases are on.
@@ -36,6 +38,13 @@ public struct RelayInspection: Sendable {
         _ relay: RelayURL, at now: Int64, settings: MonitorSettings, key: SecretKey?, options: ConnectionOptions
     ) async -> RelayInspection {
         var inspection = RelayInspection(relay: relay, checkedAt: now)
+        // Not a connection to the relay: asked alongside the rest, whatever they find.
+        async let dns: ProbeResult<DNSProbe.Records>? = {
+            guard let policy = settings.policy(.dns), relay.network == .clearnet || relay.network == .loopback, IPAddress(relay.host) == nil
+            else { return nil }
+            let client = DNSClient(server: settings.dnsServer ?? .system(), timeout: policy.timeout)
+            return await policy.retry.run { await DNSProbe.run(host: relay.host, client: client) }
+        }()
         if let policy = settings.policy(.nip11) {
             let nip11 = NIP11Probe.Settings(timeout: policy.timeout, maxBytes: settings.nip11MaxBytes)
             inspection.nip11 = await policy.retry.run { await NIP11Probe.run(relay, settings: nip11, options: options) }
@@ -57,6 +66,7 @@ public struct RelayInspection: Sendable {
                 if settings.policy(.auth) != nil { inspection.auth = .failure(reason, logs: failed.logs) }
                 if settings.policy(.nip77) != nil { inspection.nip77 = .failure(reason, logs: failed.logs) }
                 if settings.policy(.ssl) != nil, hasCertificate(relay) { inspection.ssl = .failure(reason, logs: failed.logs) }
+                inspection.dns = await dns
                 return inspection
             }
         } else if let policy = settings.policy(.http) ?? settings.policy(.phases) {
@@ -77,6 +87,7 @@ public struct RelayInspection: Sendable {
         inspection.auth = await auth
         inspection.nip77 = await nip77
         inspection.ssl = await ssl
+        inspection.dns = await dns
         return inspection
     }
 
@@ -108,6 +119,7 @@ public struct RelayInspection: Sendable {
         if let auth { list.append((.auth, auth.success)) }
         if let nip77 { list.append((.nip77, nip77.success)) }
         if let ssl { list.append((.ssl, ssl.success)) }
+        if let dns { list.append((.dns, dns.success)) }
         if let handshake {
             if http { list.append((.http, handshake.success)) }
             if phases { list.append((.phases, handshake.success)) }
@@ -129,6 +141,10 @@ public struct RelayInspection: Sendable {
         if let auth { add(try AuthProbe.metadata(auth)) }
         if let nip77 { add(try NIP77Probe.metadata(nip77)) }
         if let ssl { add(try SSLProbe.metadata(ssl)) }
+        if let dns {
+            let record = try DNSProbe.record(dns)
+            add(record.document, values: record.values)
+        }
         if let handshake {
             if http { add(try HandshakeProbe.httpMetadata(handshake)) }
             if phases {
@@ -141,6 +157,6 @@ public struct RelayInspection: Sendable {
 
     /// What the checks found, for the relay's kind 30166 tags.
     public var findings: DiscoveryTags.Findings {
-        DiscoveryTags.Findings(relay: relay, document: nip11?.value, rtt: rtt?.value, ssl: ssl?.value, http: http ? handshake?.value : nil)
+        DiscoveryTags.Findings(relay: relay, document: nip11?.value, rtt: rtt?.value, ssl: ssl?.value, dns: dns?.value, http: http ? handshake?.value : nil)
     }
 }

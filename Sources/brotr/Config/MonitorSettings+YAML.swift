@@ -15,6 +15,13 @@ extension MonitorSettings {
         maxBackoff = try section.seconds("max_backoff", default: maxBackoff)
         connection.connectTimeout = try section.duration("connect_timeout", default: connection.connectTimeout)
         nip11MaxBytes = try section.value("nip11_max_bytes", default: nip11MaxBytes)
+        let dns: String = try section.value("dns_server", default: "system")
+        if dns != "system" {
+            guard let server = DNSServer(dns) else {
+                throw ConfigError(file: section.file, line: nil, keyPath: section.join("dns_server"), message: "expected system, or host:port of a DNS server, got '\(dns.prefix(60))'")
+            }
+            dnsServer = server
+        }
         maxPowDifficulty = try section.value("max_pow_difficulty", default: maxPowDifficulty)
         try section.check((1...512).contains(concurrency), "concurrency", "expected 1 to 512")
         try section.check(maxPerCycle >= 1, "max_per_cycle", "expected 1 or more")
