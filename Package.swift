@@ -40,6 +40,9 @@ let package = Package(
         .systemLibrary(
             name: "CLZ4", pkgConfig: "liblz4",
             providers: [.apt(["liblz4-dev"]), .brew(["lz4"])]),
+        .systemLibrary(
+            name: "CMaxMindDB", pkgConfig: "libmaxminddb",
+            providers: [.apt(["libmaxminddb-dev"]), .brew(["libmaxminddb"])]),
 
         // Layer 1: the pure protocol model. No I/O.
         .target(
@@ -64,7 +67,7 @@ let package = Package(
         .target(
             name: "Transport",
             dependencies: [
-                "Nostr",
+                "Nostr", "CMaxMindDB",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
