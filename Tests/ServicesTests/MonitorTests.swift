@@ -206,3 +206,38 @@ extension MonitorTests {
         #expect(!event.tags.contains { $0.first == "dns-ip6" })
     }
 }
+
+extension MonitorTests {
+    /// geo and net from MaxMind DB files: the relay's address (127.0.0.1) is in the ASN
+    /// database written for the test and in no City database, which is an answer; with
+    /// the files missing, neither check runs.
+    @Test func geoAndNetReadTheConfiguredDatabasesAndAMissingFileTurnsTheCheckOff() async throws {
+        let tmp = try TempDirectory("monitor-geo")
+        defer { tmp.remove() }
+        let fixtures = try await GeoIPFixtures(directory: tmp.url)
+        let (relay, publish) = (try await Self.relay(), try await Self.relay())
+        defer { Task { await relay.stop(); await publish.stop() } }
+        let space = SynchronizerTests.Workspace()
+        let archive = try Archive.open(space.directory)
+        _ = try await archive.writer?.addRelays([relay.url], discoveredAt: 1)
+        var settings = Self.settings(publishTo: [publish.url])
+        settings.geoipCity = fixtures.cityPath
+        settings.geoipASN = fixtures.asnPath
+        let report = try await Monitor(archive: archive, settings: settings, network: Self.network, key: Self.key, logger: Logger(label: "test")).runCycle()
+        #expect(report.checkSucceeded[.net] == 1 && report.checkFailed[.geo] == 1)
+        let records = Dictionary(try archive.metadataSnapshots(relay: relay.url.url).map { ($0.type, $0.json) }) { a, _ in a }
+        #expect(records["nip66_net"] == #"{"data":{"net_asn":64500,"net_asn_org":"brotr test network","net_ip":"127.0.0.1","net_network":"127.0.0.0/8"},"logs":{"success":true}}"#)
+        #expect(records["nip66_geo"]?.hasPrefix(#"{"logs":{"reason":"127.0.0.1 is not in "#) == true, "\(records["nip66_geo"] ?? "")")
+        let event = try #require(try await Self.events(at: publish.url, kinds: [30166]).first)
+        let net = event.tags.filter { ["net-ip", "net-asn", "net-asn-org", "l"].contains($0.first ?? "") }
+        #expect(net == [["net-ip", "127.0.0.1"], ["net-asn", "64500"], ["l", "64500", "IANA-asn"], ["net-asn-org", "brotr test network"], ["l", "brotr test network", "IANA-asnOrg"]])
+
+        // Files gone: the checks are off, and the cycle is no failure.
+        settings.checkInterval = 0
+        settings.geoipASN = tmp.url.appendingPathComponent("none.mmdb").path
+        settings.geoipCity = tmp.url.appendingPathComponent("none-city.mmdb").path
+        try await Task.sleep(for: .milliseconds(1100))
+        let again = try await Monitor(archive: archive, settings: settings, network: Self.network, key: Self.key, logger: Logger(label: "test")).runCycle()
+        #expect(again.succeeded == again.checked && again.checkSucceeded[.net] == nil && again.checkFailed[.net] == nil && again.checkFailed[.geo] == nil)
+    }
+}

@@ -7,7 +7,8 @@ public import Transport
 /// wants proof of work or payment (`R`) is decided by what the write and auth probes met,
 /// and the NIP-11 document only fills in what they could not tell. BigBrotr's consumers
 /// read the same tag names, in BigBrotr's order: `d`, `n`, `rtt-*` as strings of
-/// milliseconds, `ssl`, `ssl-expires` and `ssl-issuer`, `dns-ip`, `dns-ip6`, `dns-cname`
+/// milliseconds, `ssl`, `ssl-expires` and `ssl-issuer`, `net-*` and `geo-*` with `g` and their NIP-32 `l`
+/// labels, `dns-ip`, `dns-ip6`, `dns-cname`
 /// and `dns-ttl`, `http-server` and `http-powered-by`, `N`, `t`, `l` with ISO-639-1, all four
 /// `R`, `T`, and `k` for the kind the write probe measured.
 public enum DiscoveryTags {
@@ -17,18 +18,22 @@ public enum DiscoveryTags {
         public var document: NIP11Document?
         public var rtt: RTTProbe.Measurement?
         public var ssl: SSLProbe.Description?
+        public var net: GeoProbe.Network?
+        public var geo: GeoProbe.Place?
         public var dns: DNSProbe.Records?
         /// The connection's upgrade response, for the http tags.
         public var http: ConnectionHandshake?
 
         public init(
             relay: RelayURL, document: NIP11Document? = nil, rtt: RTTProbe.Measurement? = nil, ssl: SSLProbe.Description? = nil,
-            dns: DNSProbe.Records? = nil, http: ConnectionHandshake? = nil
+            net: GeoProbe.Network? = nil, geo: GeoProbe.Place? = nil, dns: DNSProbe.Records? = nil, http: ConnectionHandshake? = nil
         ) {
             self.relay = relay
             self.document = document
             self.rtt = rtt
             self.ssl = ssl
+            self.net = net
+            self.geo = geo
             self.dns = dns
             self.http = http
         }
@@ -60,6 +65,20 @@ public enum DiscoveryTags {
             tags.append(["ssl", ssl.valid ? "valid" : "!valid"])
             tags.append(["ssl-expires", String(ssl.expires)])
             if let issuer = ssl.issuer { tags.append(["ssl-issuer", issuer]) }
+        }
+        if let net = f.net {
+            if let ip = net.ip { tags.append(["net-ip", ip]) }
+            if let ip6 = net.ipv6 { tags.append(["net-ipv6", ip6]) }
+            if let asn = net.asn { tags += [["net-asn", String(asn)], ["l", String(asn), "IANA-asn"]] }
+            if let org = net.organization { tags += [["net-asn-org", org], ["l", org, "IANA-asnOrg"]] }
+        }
+        if let geo = f.geo {
+            if let hash = geo.geohash { tags.append(["g", hash]) }
+            if let country = geo.country { tags += [["geo-country", country], ["l", country, "ISO-3166-1"]] }
+            if let city = geo.city { tags += [["geo-city", city], ["l", city, "nip66.label.city"]] }
+            if let lat = geo.latitude { tags.append(["geo-lat", String(lat)]) }
+            if let lon = geo.longitude { tags.append(["geo-lon", String(lon)]) }
+            if let tz = geo.timezone { tags += [["geo-tz", tz], ["l", tz, "IANA-tz"]] }
         }
         if let dns = f.dns {
             if let ip = dns.ips.first { tags.append(["dns-ip", ip]) }

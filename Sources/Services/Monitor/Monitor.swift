@@ -17,7 +17,8 @@ public import Transport
 /// answered. Kinds 10166, 0 and 10002 go out on their own intervals. Every published event
 /// is archived too, seen at each relay that accepted it.
 ///
-/// Without a monitor key, the write probe is not run, AUTH challenges are not answered,
+/// A missing GeoIP file turns the geo or net check off until the file is there, which is
+/// said when it happens, never a failed cycle. Without a monitor key, the write probe is not run, AUTH challenges are not answered,
 /// and nothing is published; this is said once, when the Monitor is made.
 public actor Monitor: CycleStage {
     public nonisolated let stage = Stage.monitor
@@ -47,6 +48,11 @@ public actor Monitor: CycleStage {
     let network: NetworkConfiguration
     let key: SecretKey?
     let logger: Logger
+    /// The GeoIP files, opened (and reopened when replaced) as lookups need them.
+    let city: MaxMindDatabase?
+    let asn: MaxMindDatabase?
+    /// Which GeoIP files were missing at the last look, so that a change is said once.
+    var missingGeoIP: Set<String> = []
 
     public init(archive: Archive, settings: MonitorSettings, network: NetworkConfiguration, key: SecretKey?, logger: Logger) {
         self.archive = archive
@@ -54,6 +60,14 @@ public actor Monitor: CycleStage {
         self.network = network
         self.key = key
         self.logger = logger
+        city = settings.policy(.geo) != nil && !settings.geoipCity.isEmpty ? MaxMindDatabase(path: settings.geoipCity) : nil
+        asn = settings.policy(.net) != nil && !settings.geoipASN.isEmpty ? MaxMindDatabase(path: settings.geoipASN) : nil
+        for (check, database) in [("geo", city), ("net", asn)] {
+            if let database, !database.isAvailable {
+                missingGeoIP.insert(database.path)
+                logger.notice("no GeoIP database at \(database.path): the \(check) check is off until the file is there")
+            }
+        }
         if key == nil {
             logger.notice("no monitor key (BROTR_MONITOR_KEY or monitor.key_file): the write probe is off, AUTH challenges go unanswered, nothing is published")
         } else if settings.publishing.relays.isEmpty {
@@ -97,6 +111,7 @@ public actor Monitor: CycleStage {
         report.due = due.count
         try await publishScheduled(writer: writer, at: now, report: &report)
         let limits = NetworkLimits(total: settings.concurrency, perNetwork: settings.networkConcurrency)
+        let geoip = availableGeoIP()
         let (settings, network, key) = (settings, network, key)
         // Results are recorded `chunkSize` at a time as checks end: a slow relay holds up
         // nothing but its own result.
@@ -104,7 +119,8 @@ public actor Monitor: CycleStage {
         try await limits.forEach(due, network: { $0.relay.network }) { item in
             var options = network.options(settings.connection, for: item.relay)
             if item.state.insecure { options.allowInsecure = true }
-            let inspection = await RelayInspection.run(item.relay, at: Int64(Date().timeIntervalSince1970), settings: settings, key: key, options: options)
+            let inspection = await RelayInspection.run(
+                item.relay, at: Int64(Date().timeIntervalSince1970), settings: settings, key: key, options: options, geoip: geoip)
             return (inspection, item.state)
         } collect: { (result: (RelayInspection, RelayState)) async throws in
             // A check cut short by a stop is no finding: that relay stays due.
@@ -124,6 +140,21 @@ public actor Monitor: CycleStage {
                 "documents_new": "\(report.newDocuments)", "published": "\(report.published)", "publish_failed": "\(report.publishFailed)",
             ])
         return report
+    }
+
+    /// The GeoIP files there are now; one that appeared or went away is said once.
+    private func availableGeoIP() -> RelayInspection.GeoDatabases {
+        var databases = RelayInspection.GeoDatabases()
+        for (database, isCity) in [(city, true), (asn, false)] {
+            guard let database else { continue }
+            if database.isAvailable {
+                if missingGeoIP.remove(database.path) != nil { logger.notice("GeoIP database found at \(database.path): its check is on") }
+                if isCity { databases.city = database } else { databases.asn = database }
+            } else if missingGeoIP.insert(database.path).inserted {
+                logger.notice("no GeoIP database at \(database.path): its check is off until the file is there")
+            }
+        }
+        return databases
     }
 
     /// Records one chunk's results, then publishes its kind 30166 events.
@@ -172,7 +203,10 @@ public actor Monitor: CycleStage {
         if due("announcement", every: publishing.announcementInterval) {
             let networks = RelayNetwork.allCases.filter { $0 != .loopback || network.allowLoopback }
                 .filter { !$0.isOverlay || network.proxies[$0] != nil }
-            events.append(("announcement", try MonitorEvents.announcement(settings, networks: networks, key: key, at: now)))
+            // The checks that run: geo and net only with their files there.
+            let geoip = availableGeoIP()
+            let checks = settings.enabledChecks.filter { ($0 != .geo || geoip.city != nil) && ($0 != .net || geoip.asn != nil) }
+            events.append(("announcement", try MonitorEvents.announcement(settings, checks: checks, networks: networks, key: key, at: now)))
         }
         if due("profile", every: publishing.profileInterval) {
             events.append(("profile", try MonitorEvents.profile(publishing.profile, key: key, at: now)))

@@ -14,14 +14,17 @@ public enum MonitorEvents {
     }
 
     /// Kind 10166, the monitor's announcement: how often it checks (`frequency`), where it
-    /// stands (`g`), the networks it checks (`n`), and each check with its timeout (`c`,
-    /// ["timeout", check, ms]) in NIP-66's lowercase names; rtt is its three phases.
-    public static func announcement(_ settings: MonitorSettings, networks: [RelayNetwork], key: SecretKey, at now: Int64) throws -> Event {
+    /// stands (`g`), the networks it checks (`n`), and each check it runs (`checks`) with its
+    /// timeout (`c`, ["timeout", check, ms]) in NIP-66's lowercase names; rtt is its three
+    /// phases.
+    public static func announcement(
+        _ settings: MonitorSettings, checks: [MonitorCheck], networks: [RelayNetwork], key: SecretKey, at now: Int64
+    ) throws -> Event {
         var tags: [[String]] = [["frequency", String(settings.checkInterval)]]
         if !settings.publishing.geohash.isEmpty { tags.append(["g", settings.publishing.geohash]) }
         tags += networks.map { ["n", $0.rawValue] }
         // phases is brotr's own, not a check NIP-66 names.
-        for check in settings.enabledChecks where check != .phases {
+        for check in checks where check != .phases {
             guard let policy = settings.checks[check] else { continue }
             let ms = String(RTTProbe.milliseconds(policy.timeout))
             let names = check == .rtt ? ["open", "read", "write"] : [check.rawValue]

@@ -15,6 +15,10 @@ public enum MonitorCheck: String, Sendable, CaseIterable, Hashable, Comparable {
     case nip77
     /// The certificate of a wss relay, and whether it is valid (NIP-66 `ssl`).
     case ssl
+    /// Where the relay's address is, from GeoLite2 City (NIP-66 `geo`).
+    case geo
+    /// Whose network the address is in, from GeoLite2 ASN (NIP-66 `net`).
+    case net
     /// A relay name's A, AAAA, CNAME, NS and PTR records (NIP-66 `dns`).
     case dns
     /// The upgrade response's Server and X-Powered-By headers (NIP-66 `http`).
@@ -94,7 +98,7 @@ public struct MonitorSettings: Sendable, Hashable {
     /// this long: it is checked less often, never dropped.
     public var maxBackoff: Int64 = 7 * 86_400
     /// Each check's switch, timeout and retries (BigBrotr's deployment: nip11 3 tries, rtt,
-    /// ssl, dns and http 2; auth and nip77 once, since a refusal is an answer). http and phases
+    /// ssl, dns and http 2; geo and net 1; auth and nip77 once, since a refusal is an answer). http and phases
     /// read the round-trip check's connection, and open one of their own only when rtt is off.
     public var checks: [MonitorCheck: CheckPolicy] = [
         .nip11: CheckPolicy(retry: RetryPolicy(attempts: 3)),
@@ -102,6 +106,8 @@ public struct MonitorSettings: Sendable, Hashable {
         .auth: CheckPolicy(retry: RetryPolicy(attempts: 1)),
         .nip77: CheckPolicy(retry: RetryPolicy(attempts: 1)),
         .ssl: CheckPolicy(retry: RetryPolicy(attempts: 2)),
+        .geo: CheckPolicy(retry: RetryPolicy(attempts: 1)),
+        .net: CheckPolicy(retry: RetryPolicy(attempts: 1)),
         .dns: CheckPolicy(timeout: .seconds(5), retry: RetryPolicy(attempts: 2)),
         .http: CheckPolicy(retry: RetryPolicy(attempts: 2)),
         .phases: CheckPolicy(retry: RetryPolicy(attempts: 1)),
@@ -112,6 +118,12 @@ public struct MonitorSettings: Sendable, Hashable {
     /// The DNS server the dns check asks: nil for the system's (the first nameserver of
     /// /etc/resolv.conf).
     public var dnsServer: DNSServer?
+    /// The GeoLite2 City and ASN files (MaxMind DB); a missing one turns its check off until
+    /// it appears. brotr fills in DIR/geoip/GeoLite2-City.mmdb and GeoLite2-ASN.mmdb.
+    public var geoipCity = ""
+    public var geoipASN = ""
+    /// Characters of the geohash of a relay's place (`g`).
+    public var geohashPrecision = 9
     /// The largest NIP-11 document read.
     public var nip11MaxBytes = 64 << 10
     /// The most proof of work mined for the write probe.

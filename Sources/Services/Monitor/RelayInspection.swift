@@ -5,7 +5,8 @@ public import Transport
 
 /// Every enabled check of one relay, run in BigBrotr's order: NIP-11 first (the write
 /// probe needs its proof-of-work demand), then the round trips (whose connection gives the
-/// http and phases checks theirs), then AUTH, NIP-77 and ssl together; dns all along. Each check has its own timeout and retries and its own result: one check's
+/// http and phases checks theirs), then AUTH, NIP-77 and ssl together; dns all along;
+/// geo and net last, from the address. Each check has its own timeout and retries and its own result: one check's
 /// failure never hides another's. When the relay cannot be opened at all, the checks
 /// that need a connection are not tried again and take the open failure as theirs.
 public struct RelayInspection: Sendable {
@@ -21,6 +22,20 @@ public struct RelayInspection: Sendable {
     public var ssl: ProbeResult<SSLProbe.Description>?
     /// The relay name's records, for a relay reached by name on the clearnet (or loopback).
     public var dns: ProbeResult<DNSProbe.Records>?
+    /// Where its address is and whose network it is in.
+    public var geo: ProbeResult<GeoProbe.Place>?
+    public var net: ProbeResult<GeoProbe.Network>?
+
+    /// The GeoIP files the geo and net checks read; nil: that check is off.
+    public struct GeoDatabases: Sendable {
+        public var city: MaxMindDatabase?
+        public var asn: MaxMindDatabase?
+
+        public init(city: MaxMindDatabase? = nil, asn: MaxMindDatabase? = nil) {
+            self.city = city
+            self.asn = asn
+        }
+    }
     /// What opening a connection showed (for the http and phases checks).
     public var handshake: ProbeResult<ConnectionHandshake>?
     /// Which of http and phases are on.
@@ -35,7 +50,8 @@ public struct RelayInspection: Sendable {
     /// Runs the checks `settings` enables. `key` signs the write probe and the AUTH answer;
     /// without it the write is not tried and a challenge is not answered.
     public static func run(
-        _ relay: RelayURL, at now: Int64, settings: MonitorSettings, key: SecretKey?, options: ConnectionOptions
+        _ relay: RelayURL, at now: Int64, settings: MonitorSettings, key: SecretKey?, options: ConnectionOptions,
+        geoip: GeoDatabases = GeoDatabases()
     ) async -> RelayInspection {
         var inspection = RelayInspection(relay: relay, checkedAt: now)
         // Not a connection to the relay: asked alongside the rest, whatever they find.
@@ -67,6 +83,7 @@ public struct RelayInspection: Sendable {
                 if settings.policy(.nip77) != nil { inspection.nip77 = .failure(reason, logs: failed.logs) }
                 if settings.policy(.ssl) != nil, hasCertificate(relay) { inspection.ssl = .failure(reason, logs: failed.logs) }
                 inspection.dns = await dns
+                await inspection.locate(settings: settings, geoip: geoip)
                 return inspection
             }
         } else if let policy = settings.policy(.http) ?? settings.policy(.phases) {
@@ -88,7 +105,36 @@ public struct RelayInspection: Sendable {
         inspection.nip77 = await nip77
         inspection.ssl = await ssl
         inspection.dns = await dns
+        await inspection.locate(settings: settings, geoip: geoip)
         return inspection
+    }
+
+    /// The geo and net checks, for a clearnet (or loopback) relay: its address is its host,
+    /// or what the dns check found, or else an A and AAAA lookup of its own.
+    mutating func locate(settings: MonitorSettings, geoip: GeoDatabases) async {
+        let city = settings.policy(.geo) != nil ? geoip.city : nil
+        let asn = settings.policy(.net) != nil ? geoip.asn : nil
+        guard city != nil || asn != nil, relay.network == .clearnet || relay.network == .loopback else { return }
+        var v4: String?, v6: String?
+        switch IPAddress(relay.host) {
+        case .v4?: v4 = relay.host
+        case .v6?: v6 = relay.host
+        case nil:
+            var found = dns?.value
+            if found == nil {
+                let client = DNSClient(server: settings.dnsServer ?? .system(), timeout: settings.checks[.dns]?.timeout ?? .seconds(5))
+                found = await DNSProbe.run(host: relay.host, client: client).value
+            }
+            (v4, v6) = (found?.ips.first, found?.ips6.first)
+        }
+        if let city {
+            if let ip = v4 ?? v6 {
+                geo = GeoProbe.place(ip, in: city, geohashPrecision: settings.geohashPrecision)
+            } else {
+                geo = .failure("no address for \(relay.host)")
+            }
+        }
+        if let asn { net = GeoProbe.network(ipv4: v4, ipv6: v6, in: asn) }
     }
 
     /// Whether the ssl check applies: wss, reached directly (an overlay's proxy hides the
@@ -119,6 +165,8 @@ public struct RelayInspection: Sendable {
         if let auth { list.append((.auth, auth.success)) }
         if let nip77 { list.append((.nip77, nip77.success)) }
         if let ssl { list.append((.ssl, ssl.success)) }
+        if let geo { list.append((.geo, geo.success)) }
+        if let net { list.append((.net, net.success)) }
         if let dns { list.append((.dns, dns.success)) }
         if let handshake {
             if http { list.append((.http, handshake.success)) }
@@ -141,6 +189,8 @@ public struct RelayInspection: Sendable {
         if let auth { add(try AuthProbe.metadata(auth)) }
         if let nip77 { add(try NIP77Probe.metadata(nip77)) }
         if let ssl { add(try SSLProbe.metadata(ssl)) }
+        if let geo { add(try GeoProbe.placeMetadata(geo)) }
+        if let net { add(try GeoProbe.networkMetadata(net)) }
         if let dns {
             let record = try DNSProbe.record(dns)
             add(record.document, values: record.values)
@@ -157,6 +207,6 @@ public struct RelayInspection: Sendable {
 
     /// What the checks found, for the relay's kind 30166 tags.
     public var findings: DiscoveryTags.Findings {
-        DiscoveryTags.Findings(relay: relay, document: nip11?.value, rtt: rtt?.value, ssl: ssl?.value, dns: dns?.value, http: http ? handshake?.value : nil)
+        DiscoveryTags.Findings(relay: relay, document: nip11?.value, rtt: rtt?.value, ssl: ssl?.value, net: net?.value, geo: geo?.value, dns: dns?.value, http: http ? handshake?.value : nil)
     }
 }

@@ -15,6 +15,10 @@ extension MonitorSettings {
         maxBackoff = try section.seconds("max_backoff", default: maxBackoff)
         connection.connectTimeout = try section.duration("connect_timeout", default: connection.connectTimeout)
         nip11MaxBytes = try section.value("nip11_max_bytes", default: nip11MaxBytes)
+        geoipCity = try section.value("geoip_city", default: geoipCity)
+        geoipASN = try section.value("geoip_asn", default: geoipASN)
+        geohashPrecision = try section.value("geohash_precision", default: geohashPrecision)
+        try section.check((1...12).contains(geohashPrecision), "geohash_precision", "expected 1 to 12")
         let dns: String = try section.value("dns_server", default: "system")
         if dns != "system" {
             guard let server = DNSServer(dns) else {

@@ -27,7 +27,11 @@ enum StageFactory {
             let c = config.synchronizer
             return (try Synchronizer(archive: archive, settings: c.settings, network: network, logger: logger), c.interval, c.enabled)
         case .monitor:
-            let c = config.monitor
+            var c = config.monitor
+            // GeoIP files live in the data directory unless the file names others.
+            let geoip = archive.directory.path + "/geoip/"
+            if c.settings.geoipCity.isEmpty { c.settings.geoipCity = geoip + "GeoLite2-City.mmdb" }
+            if c.settings.geoipASN.isEmpty { c.settings.geoipASN = geoip + "GeoLite2-ASN.mmdb" }
             let key: SecretKey?
             do { key = try MonitorKey.load(keyFile: c.settings.keyFile) } catch { throw CLIFailure("invalid configuration: \(error)") }
             return (Monitor(archive: archive, settings: c.settings, network: network, key: key, logger: logger), c.interval, c.enabled)
