@@ -37,11 +37,17 @@ struct MonitorBenchmark {
         let deadURLs = (0..<dead).map { "ws://127.0.0.1:1/dead\($0)" }
         let keyFile = root + "/monitor.key"
         try SecretKey.generate().hex.write(toFile: keyFile, atomically: true, encoding: .utf8)
-        print("monitor benchmark: \(live) live relays (NIP-11 served), \(slow) slow (every answer \(slowMilliseconds) ms late), \(dead) dead; every check on, publishing to one relay")
+        // GeoIP files (GeoLite2 City from PyPI, an ASN file written for the tests) and a DNS
+        // server on 127.0.0.1 (dnslib), which answers for localhost: a tenth of the live relays
+        // are reached by that name, so that the dns check runs too.
+        let geoip = try await GeoIPFixtures(directory: URL(fileURLWithPath: root))
+        let dns = try await TestDNSServer()
+        defer { dns.stop() }
+        let liveURLs = liveRelays.enumerated().map { $0.offset % 10 == 0 ? "ws://localhost:\($0.element.port)" : $0.element.url.url }
+        print("monitor benchmark: \(live) live relays (NIP-11 served, \(live / 10) by name), \(slow) slow (every answer \(slowMilliseconds) ms late), \(dead) dead; every check on but ssl (no wss relay), publishing to one relay")
 
         let groups: [(name: String, urls: [String])] = [
-            ("live", liveRelays.map(\.url.url)), ("slow", slowRelays.map(\.url.url)), ("dead", deadURLs),
-            ("all", liveRelays.map(\.url.url) + slowRelays.map(\.url.url) + deadURLs),
+            ("live", liveURLs), ("slow", slowRelays.map(\.url.url)), ("dead", deadURLs), ("all", liveURLs + slowRelays.map(\.url.url) + deadURLs),
         ]
         for group in groups {
             let data = root + "/\(group.name)"
@@ -52,19 +58,22 @@ struct MonitorBenchmark {
             monitor:
               key_file: \(keyFile)
               publish_relays: ["\(publish.url.url)"]
+              geoip_city: \(geoip.cityPath)
+              geoip_asn: \(geoip.asnPath)
+              dns_server: 127.0.0.1:\(dns.port)
             """.write(toFile: data + "/brotr.yaml", atomically: true, encoding: .utf8)
             try ServeBenchmark.runToEnd(binary, ["relays", "add", "--data", data, "--allow-loopback"] + group.urls)
             let clock = ContinuousClock()
             let start = clock.now
             let run = try await offThePool { try ChildRun(binary, ["run", "monitor", "--once", "--data", data], stdout: data + "/run.out") }
             let seconds = ServeBenchmark.seconds(clock.now - start)
-            let summary = (try? String(contentsOfFile: data + "/run.out", encoding: .utf8))?.split(separator: "\n").first ?? ""
+            let output = (try? String(contentsOfFile: data + "/run.out", encoding: .utf8))?.split(separator: "\n") ?? []
             guard run.status == 0 else { throw BenchError("brotr run monitor --once failed (\(run.status)) for \(group.name)") }
             print(
                 String(
                     format: "%@: %d relays in %.2f s = %.0f relays/min; CPU %.2f s; peak RSS %d MiB", group.name, group.urls.count, seconds,
                     Double(group.urls.count) / seconds * 60, run.cpu, run.maxRSSKiB >> 10))
-            print("  \(summary)")
+            for line in output { print("  \(line.replacingOccurrences(of: "\t", with: " "))") }
         }
         for relay in liveRelays + slowRelays + [publish] { await relay.stop() }
     }
