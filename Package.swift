@@ -171,7 +171,9 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(
             name: "brotrTests",
-            dependencies: ["brotr", "Archive", "Nostr", "Services", "Transport", "BrotrTestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "brotr", "Archive", "Nostr", "Probes", "Services", "Transport", "BrotrTestSupport", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings),
     ]
 )

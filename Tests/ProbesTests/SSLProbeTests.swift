@@ -28,11 +28,14 @@ struct SSLProbeTests {
         #expect(d.names == ["localhost"] && d.serial == "B7D2A" && d.version == 2 && d.tlsVersion == "TLSv1.3")
         let fingerprint = SHA256.hash(data: certificate.der).map { String(format: "%02X", $0) }.joined(separator: ":")
         #expect(d.fingerprint == fingerprint)
+        // TLS 1.3: one of its three suites, read from the ServerHello.
+        let cipher = try #require(d.cipher)
+        #expect(["TLS_AES_128_GCM_SHA256": 128, "TLS_AES_256_GCM_SHA384": 256, "TLS_CHACHA20_POLY1305_SHA256": 256][cipher] == d.cipherBits)
 
         let metadata = try SSLProbe.metadata(result)
         #expect(
             metadata.canonicalJSON == """
-                {"data":{"ssl_expires":\(d.expires),"ssl_fingerprint":"\(fingerprint)","ssl_issuer":"brotr tests",\
+                {"data":{"ssl_cipher":"\(cipher)","ssl_cipher_bits":\(d.cipherBits ?? 0),"ssl_expires":\(d.expires),"ssl_fingerprint":"\(fingerprint)","ssl_issuer":"brotr tests",\
                 "ssl_issuer_cn":"brotr test relay","ssl_not_before":\(d.notBefore),"ssl_protocol":"TLSv1.3","ssl_san":["localhost"],\
                 "ssl_serial":"B7D2A","ssl_subject_cn":"brotr test relay","ssl_valid":false,"ssl_version":2},"logs":{"success":true}}
                 """)

@@ -241,3 +241,21 @@ extension MonitorTests {
         #expect(again.succeeded == again.checked && again.checkSucceeded[.net] == nil && again.checkFailed[.net] == nil && again.checkFailed[.geo] == nil)
     }
 }
+
+extension MonitorTests {
+    /// A publish relay that is down costs its retries and is counted; the cycle records
+    /// its checks all the same, and the scheduled kinds stay due.
+    @Test func aPublishRelayThatIsDownIsCountedNeverFatal() async throws {
+        let up = try await Self.relay()
+        defer { Task { await up.stop() } }
+        let space = SynchronizerTests.Workspace()
+        let archive = try Archive.open(space.directory)
+        _ = try await archive.writer?.addRelays([up.url], discoveredAt: 1)
+        var settings = Self.settings(publishTo: [DiscoveryTests.refusedURL])
+        settings.publishing.retry = RetryPolicy(attempts: 2, initialDelay: .milliseconds(10), jitter: .zero)
+        let report = try await Monitor(archive: archive, settings: settings, network: Self.network, key: Self.key, logger: Logger(label: "test")).runCycle()
+        #expect(report.succeeded == 1 && report.snapshots > 0)
+        #expect(report.published == 0 && report.publishFailed == 4)
+        #expect(try archive.state(service: Monitor.service).isEmpty)
+    }
+}

@@ -1,6 +1,7 @@
 import Archive
 import Foundation
 import Nostr
+import Probes
 import Services
 import Transport
 import Testing
@@ -105,5 +106,44 @@ extension ConfigTests {
         #expect(throws: ConfigError.self) { try BrotrConfig(yaml: "finder:\n  sources:\n    \"ftp://x\": {}\n", file: "s.yaml") }
         #expect(throws: ConfigError.self) { try BrotrConfig(yaml: "http:\n  listen: nowhere\n", file: "s.yaml") }
         #expect(try BrotrConfig(yaml: "http:\n  listen: \"[::1]:9000\"\n", file: "s.yaml").http.hostAndPort?.port == 9000)
+    }
+}
+
+extension ConfigTests {
+    @Test func monitorSettingsAreReadAndBadOnesNamed() throws {
+        let c = try BrotrConfig(
+            yaml: """
+                monitor:
+                  dns_server: 127.0.0.1:5353
+                  publish_relays: ["wss://relay.example.com"]
+                  checks:
+                    nip77:
+                      enabled: false
+                    rtt:
+                      timeout: 3s
+                      attempts: 4
+                  publishing:
+                    geohash: u4pruydqq
+                    profile:
+                      name: my monitor
+                """, file: nil)
+        let m = c.monitor.settings
+        #expect(m.dnsServer == DNSServer(host: "127.0.0.1", port: 5353))
+        #expect(m.publishing.relays.map(\.url) == ["wss://relay.example.com"])
+        #expect(m.checks[.nip77]?.enabled == false && m.checks[.rtt]?.timeout == .seconds(3) && m.checks[.rtt]?.retry.attempts == 4)
+        #expect(m.publishing.geohash == "u4pruydqq" && m.publishing.profile.name == "my monitor")
+        let cases: [(String, String, String)] = [
+            ("monitor:\n  dns_server: 'not a server:x'\n", "monitor.dns_server", "expected system, or host:port"),
+            ("monitor:\n  publish_relays: [\"http://x\"]\n", "monitor.publish_relays[0]", "not a relay URL"),
+            ("monitor:\n  publishing:\n    geohash: abc\n", "monitor.publishing.geohash", "expected a geohash"),
+            ("monitor:\n  checks:\n    rtt:\n      attempts: 0\n", "monitor.checks.rtt.attempts", "expected 1 to 10"),
+            ("monitor:\n  checks:\n    ping: {}\n", "monitor.checks.ping", "unknown key"),
+            ("monitor:\n  check_interval: 10s\n", "monitor.check_interval", "expected 1m or more"),
+        ]
+        for (yaml, path, message) in cases {
+            let error = #expect(throws: ConfigError.self, "\(yaml)") { try BrotrConfig(yaml: yaml, file: nil) }
+            #expect(error?.keyPath == path, "\(yaml): \(String(describing: error))")
+            #expect(error?.message.contains(message) == true, "\(String(describing: error))")
+        }
     }
 }

@@ -6,7 +6,7 @@ public import Transport
 import X509
 
 /// NIP-66's ssl check for wss relays: what the certificate says (subject, issuer, dates,
-/// names, serial, fingerprint) and the TLS version, from a handshake that accepts any
+/// names, serial, fingerprint), the TLS version and the cipher suite, from a handshake that accepts any
 /// certificate, and, from a second handshake that verifies chain, dates and name, whether
 /// it is valid. Extraction and validation are apart, so an expired or self-signed
 /// certificate is still described. Never throws.
@@ -33,6 +33,9 @@ public enum SSLProbe {
         /// SHA-256 of the DER, uppercase hex pairs joined by colons.
         public var fingerprint: String
         public var tlsVersion: String?
+        /// The negotiated suite's IANA name and key size.
+        public var cipher: String?
+        public var cipherBits: Int?
     }
 
     public static func run(_ relay: RelayURL, timeout: Duration = .seconds(10), options: ConnectionOptions) async -> ProbeResult<Description> {
@@ -56,6 +59,8 @@ public enum SSLProbe {
             return .failure("the certificate does not parse: \(error)", retryable: false)
         }
         var description = describe(certificate, der: peer.certificate, tlsVersion: peer.tlsVersion)
+        description.cipher = peer.cipher?.name
+        description.cipherBits = peer.cipher?.bits
         if case .failure(let error) = await verified {
             description.valid = false
             description.invalidReason = "\(error)"
@@ -80,12 +85,13 @@ public enum SSLProbe {
             issuer: first(c.issuer, ASN1ObjectIdentifier.RDNAttributeType.organizationName), issuerCN: first(c.issuer, ASN1ObjectIdentifier.RDNAttributeType.commonName),
             notBefore: Int64(c.notValidBefore.timeIntervalSince1970), expires: Int64(c.notValidAfter.timeIntervalSince1970), names: names,
             serial: serial.isEmpty ? "0" : serial, version: c.version == .v1 ? 0 : c.version == .v3 ? 2 : 1, fingerprint: digest,
-            tlsVersion: tlsVersion)
+            tlsVersion: tlsVersion, cipher: nil, cipherBits: nil)
     }
 
     /// The `nip66_ssl` record, in BigBrotr's keys (`ssl_valid`, `ssl_subject_cn`,
     /// `ssl_issuer`, `ssl_issuer_cn`, `ssl_expires`, `ssl_not_before`, `ssl_san`,
-    /// `ssl_serial`, `ssl_version`, `ssl_fingerprint`, `ssl_protocol`).
+    /// `ssl_serial`, `ssl_version`, `ssl_fingerprint`, `ssl_protocol`, `ssl_cipher`,
+    /// `ssl_cipher_bits`).
     public static func metadata(_ result: ProbeResult<Description>) throws -> Metadata {
         try result.metadata(.nip66SSL) { d in
             var data: [String: JSONValue] = [
@@ -97,6 +103,8 @@ public enum SSLProbe {
             if let v = d.issuerCN { data["ssl_issuer_cn"] = .string(v) }
             if !d.names.isEmpty { data["ssl_san"] = .array(d.names.map { .string($0) }) }
             if let v = d.tlsVersion { data["ssl_protocol"] = .string(v) }
+            if let v = d.cipher { data["ssl_cipher"] = .string(v) }
+            if let v = d.cipherBits { data["ssl_cipher_bits"] = .number(JSONNumber(Int64(v))) }
             return data
         }
     }

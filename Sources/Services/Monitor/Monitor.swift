@@ -10,16 +10,16 @@ public import Transport
 /// Each cycle takes the relays that are due, least recently checked first: never checked,
 /// or checked `checkInterval` ago, longer for a relay that was down (`maxBackoff`). It
 /// runs every enabled check on several at once within the per-network limits
-/// (``RelayInspection``), and, `chunkSize` relays at a time as their checks end, records the
-/// results through the archive
-/// (documents by content, one snapshot per check, the check time and failure count in
-/// the relay's state, in one transaction), then publishes one kind 30166 per relay that
-/// answered. Kinds 10166, 0 and 10002 go out on their own intervals. Every published event
-/// is archived too, seen at each relay that accepted it.
+/// (``RelayInspection``) and, `chunkSize` relays at a time as their checks end, records
+/// the results through the archive (documents by content, one snapshot per check, the
+/// check time and failure count in the relay's state, in one transaction), then publishes
+/// one kind 30166 per relay that answered. Kinds 10166, 0 and 10002 go out on their own
+/// intervals. Every published event is archived too, seen at each relay that accepted it.
 ///
 /// A missing GeoIP file turns the geo or net check off until the file is there, which is
-/// said when it happens, never a failed cycle. Without a monitor key, the write probe is not run, AUTH challenges are not answered,
-/// and nothing is published; this is said once, when the Monitor is made.
+/// said when it happens, never a failed cycle. Without a monitor key, the write probe is
+/// not run, AUTH challenges are not answered, and nothing is published; this is said once,
+/// when the Monitor is made.
 public actor Monitor: CycleStage {
     public nonisolated let stage = Stage.monitor
     public static let service = "monitor"
@@ -189,8 +189,8 @@ public actor Monitor: CycleStage {
         try await publish(discoveries, writer: writer, report: &report)
     }
 
-    /// Publishes kinds 10166, 0 and 10002 when each is due (its last publication is kept
-    /// as the Monitor's service state, committed with the archived event).
+    /// Publishes kinds 10166, 0 and 10002 when each is due: its last publication that a
+    /// relay accepted is kept as the Monitor's service state (`published:NAME`).
     private func publishScheduled(writer: ArchiveWriter, at now: Int64, report: inout Report) async throws {
         let publishing = settings.publishing
         guard let key, !publishing.relays.isEmpty else { return }

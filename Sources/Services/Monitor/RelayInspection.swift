@@ -5,10 +5,11 @@ public import Transport
 
 /// Every enabled check of one relay, run in BigBrotr's order: NIP-11 first (the write
 /// probe needs its proof-of-work demand), then the round trips (whose connection gives the
-/// http and phases checks theirs), then AUTH, NIP-77 and ssl together; dns all along;
-/// geo and net last, from the address. Each check has its own timeout and retries and its own result: one check's
-/// failure never hides another's. When the relay cannot be opened at all, the checks
-/// that need a connection are not tried again and take the open failure as theirs.
+/// http and phases checks theirs), then AUTH, NIP-77 and ssl together; dns all along; geo
+/// and net last, from the address. Each check has its own timeout and retries and its own
+/// result: one check's failure never hides another's. When the relay cannot be opened at
+/// all, the checks that need a connection are not tried again and take the open failure
+/// as theirs.
 public struct RelayInspection: Sendable {
     public var relay: RelayURL
     /// When the checks started, Unix seconds.
@@ -26,16 +27,6 @@ public struct RelayInspection: Sendable {
     public var geo: ProbeResult<GeoProbe.Place>?
     public var net: ProbeResult<GeoProbe.Network>?
 
-    /// The GeoIP files the geo and net checks read; nil: that check is off.
-    public struct GeoDatabases: Sendable {
-        public var city: MaxMindDatabase?
-        public var asn: MaxMindDatabase?
-
-        public init(city: MaxMindDatabase? = nil, asn: MaxMindDatabase? = nil) {
-            self.city = city
-            self.asn = asn
-        }
-    }
     /// What opening a connection showed (for the http and phases checks).
     public var handshake: ProbeResult<ConnectionHandshake>?
     /// Which of http and phases are on.
@@ -47,6 +38,17 @@ public struct RelayInspection: Sendable {
         self.checkedAt = checkedAt
     }
 
+    /// The GeoIP files the geo and net checks read; nil: that check is off.
+    public struct GeoDatabases: Sendable {
+        public var city: MaxMindDatabase?
+        public var asn: MaxMindDatabase?
+
+        public init(city: MaxMindDatabase? = nil, asn: MaxMindDatabase? = nil) {
+            self.city = city
+            self.asn = asn
+        }
+    }
+
     /// Runs the checks `settings` enables. `key` signs the write probe and the AUTH answer;
     /// without it the write is not tried and a challenge is not answered.
     public static func run(
@@ -56,8 +58,7 @@ public struct RelayInspection: Sendable {
         var inspection = RelayInspection(relay: relay, checkedAt: now)
         // Not a connection to the relay: asked alongside the rest, whatever they find.
         async let dns: ProbeResult<DNSProbe.Records>? = {
-            guard let policy = settings.policy(.dns), relay.network == .clearnet || relay.network == .loopback, IPAddress(relay.host) == nil
-            else { return nil }
+            guard let policy = settings.policy(.dns), isDirect(relay), IPAddress(relay.host) == nil else { return nil }
             let client = DNSClient(server: settings.dnsServer ?? .system(), timeout: policy.timeout)
             return await policy.retry.run { await DNSProbe.run(host: relay.host, client: client) }
         }()
@@ -114,7 +115,7 @@ public struct RelayInspection: Sendable {
     mutating func locate(settings: MonitorSettings, geoip: GeoDatabases) async {
         let city = settings.policy(.geo) != nil ? geoip.city : nil
         let asn = settings.policy(.net) != nil ? geoip.asn : nil
-        guard city != nil || asn != nil, relay.network == .clearnet || relay.network == .loopback else { return }
+        guard city != nil || asn != nil, Self.isDirect(relay) else { return }
         var v4: String?, v6: String?
         switch IPAddress(relay.host) {
         case .v4?: v4 = relay.host
@@ -137,10 +138,15 @@ public struct RelayInspection: Sendable {
         if let asn { net = GeoProbe.network(ipv4: v4, ipv6: v6, in: asn) }
     }
 
-    /// Whether the ssl check applies: wss, reached directly (an overlay's proxy hides the
-    /// relay's own TLS endpoint from a meaningful look).
+    /// Whether the relay is reached directly, on the clearnet (or loopback): the ssl, dns,
+    /// geo and net checks look at its own name and address, which an overlay network hides.
+    static func isDirect(_ relay: RelayURL) -> Bool {
+        relay.network == .clearnet || relay.network == .loopback
+    }
+
+    /// Whether the ssl check applies: a wss relay reached directly.
     static func hasCertificate(_ relay: RelayURL) -> Bool {
-        relay.scheme == "wss" && (relay.network == .clearnet || relay.network == .loopback)
+        relay.scheme == "wss" && isDirect(relay)
     }
 
     /// Whether any check found the relay up: a check that passed, or a web server that

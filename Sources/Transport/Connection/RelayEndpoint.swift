@@ -46,9 +46,19 @@ struct RelayEndpoint {
 
     /// Adds the SOCKS5 handshake (with a proxy) and TLS (for wss) to a new channel.
     func addTransportHandlers(_ handlers: ChannelPipeline.SynchronousOperations) throws {
+        try addProxyHandler(handlers)
+        try addTLSHandler(handlers)
+    }
+
+    /// The SOCKS5 handshake, with a proxy.
+    func addProxyHandler(_ handlers: ChannelPipeline.SynchronousOperations) throws {
         if options.proxy != nil {
             try handlers.addHandler(SOCKSClientHandler(targetAddress: .domain(url.host, port: port)))
         }
+    }
+
+    /// TLS, for wss.
+    func addTLSHandler(_ handlers: ChannelPipeline.SynchronousOperations) throws {
         if let tls {
             try handlers.addHandler(NIOSSLClientHandler(context: tls, serverHostname: sniName))
         }

@@ -55,13 +55,11 @@ enum DNSMessage {
             let end = reader.offset + length
             guard end <= bytes.count else { throw Malformed() }
             switch DNSRecordType(rawValue: type) {
-            case .a? where length == 4:
-                records.append(DNSRecord(type: .a, ttl: ttl, data: IPAddress(bytes: bytes[reader.offset..<end])?.description ?? ""))
-            case .aaaa? where length == 16:
-                records.append(DNSRecord(type: .aaaa, ttl: ttl, data: IPAddress(bytes: bytes[reader.offset..<end])?.description ?? ""))
-            case .cname?, .ns?, .ptr?:
+            case let address? where (address == .a && length == 4) || (address == .aaaa && length == 16):
+                records.append(DNSRecord(type: address, ttl: ttl, data: IPAddress(bytes: bytes[reader.offset..<end])?.description ?? ""))
+            case let name? where name == .cname || name == .ns || name == .ptr:
                 var inner = reader
-                records.append(DNSRecord(type: DNSRecordType(rawValue: type) ?? .cname, ttl: ttl, data: try inner.name()))
+                records.append(DNSRecord(type: name, ttl: ttl, data: try inner.name()))
             default: break
             }
             reader.offset = end

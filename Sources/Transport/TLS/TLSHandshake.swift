@@ -15,6 +15,8 @@ public enum TLSHandshake {
         public var certificate: [UInt8]
         /// "TLSv1.3", "TLSv1.2", ...
         public var tlsVersion: String?
+        /// The suite the server chose, from its ServerHello.
+        public var cipher: CipherSuite?
     }
 
     /// Connects to `relay`'s host and port (through its proxy, if any), completes the TLS
@@ -42,8 +44,11 @@ public enum TLSHandshake {
                         }
                         promise.futureResult.whenComplete { _ in deadline.cancel() }
                         let handlers = channel.pipeline.syncOperations
-                        try endpoint.addTransportHandlers(handlers)
-                        try handlers.addHandler(PeerCatcher(promise))
+                        let hello = ServerHelloReader.Found()
+                        try endpoint.addProxyHandler(handlers)
+                        try handlers.addHandler(ServerHelloReader(hello))
+                        try endpoint.addTLSHandler(handlers)
+                        try handlers.addHandler(PeerCatcher(promise, hello: hello))
                         return (channel, promise.futureResult)
                     }
                 }
@@ -64,13 +69,17 @@ public enum TLSHandshake {
 private final class PeerCatcher: ChannelInboundHandler {
     typealias InboundIn = NIOAny
     private let promise: EventLoopPromise<TLSHandshake.Peer>
+    private let hello: ServerHelloReader.Found
 
-    init(_ promise: EventLoopPromise<TLSHandshake.Peer>) { self.promise = promise }
+    init(_ promise: EventLoopPromise<TLSHandshake.Peer>, hello: ServerHelloReader.Found) {
+        self.promise = promise
+        self.hello = hello
+    }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case .handshakeCompleted = event as? TLSUserEvent, let tls = try? context.pipeline.syncOperations.handler(type: NIOSSLClientHandler.self) {
             if let certificate = try? tls.peerCertificate?.toDERBytes() {
-                promise.succeed(TLSHandshake.Peer(certificate: certificate, tlsVersion: tls.tlsVersion.map(HandshakeRecorder.name)))
+                promise.succeed(TLSHandshake.Peer(certificate: certificate, tlsVersion: tls.tlsVersion.map(HandshakeRecorder.name), cipher: hello.suite))
             } else {
                 promise.fail(TransportError(.tlsFailed, "the relay presented no certificate"))
             }

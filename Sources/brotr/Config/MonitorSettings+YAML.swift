@@ -56,13 +56,13 @@ extension MonitorSettings {
 extension CheckPolicy {
     /// `monitor.checks.NAME:`
     init(_ section: ConfigReader, defaults d: CheckPolicy) throws {
+        let attempts = try section.value("attempts", default: d.retry.attempts)
+        try section.check((1...10).contains(attempts), "attempts", "expected 1 to 10")
         self.init(
             enabled: try section.value("enabled", default: d.enabled), timeout: try section.duration("timeout", default: d.timeout),
             retry: RetryPolicy(
-                attempts: try section.value("attempts", default: d.retry.attempts),
-                initialDelay: try section.duration("initial_delay", default: d.retry.initialDelay),
+                attempts: attempts, initialDelay: try section.duration("initial_delay", default: d.retry.initialDelay),
                 maxDelay: try section.duration("max_delay", default: d.retry.maxDelay), jitter: try section.duration("jitter", default: d.retry.jitter)))
-        try section.check((1...10).contains(retry.attempts), "attempts", "expected 1 to 10")
         try section.check(timeout > .zero, "timeout", "expected more than 0")
         try section.finish()
     }
@@ -78,7 +78,8 @@ extension MonitorPublishing {
         relayListInterval = try section.seconds("relay_list_interval", default: relayListInterval)
         geohash = try section.value("geohash", default: geohash)
         timeout = try section.duration("timeout", default: timeout)
-        retry.attempts = max(1, try section.value("attempts", default: retry.attempts))
+        retry.attempts = try section.value("attempts", default: retry.attempts)
+        try section.check((1...10).contains(retry.attempts), "attempts", "expected 1 to 10")
         let p = try section.section("profile")
         for (key, path) in [
             ("name", \MonitorProfile.name), ("about", \.about), ("picture", \.picture), ("nip05", \.nip05), ("website", \.website),
