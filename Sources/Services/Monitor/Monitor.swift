@@ -3,6 +3,7 @@ import Foundation
 public import Logging
 public import Nostr
 import Probes
+import ServiceLifecycle
 public import Transport
 
 /// Checks the relays the archive knows and publishes what it finds (BigBrotr's Monitor).
@@ -116,15 +117,18 @@ public actor Monitor: CycleStage {
         // Results are recorded `chunkSize` at a time as checks end: a slow relay holds up
         // nothing but its own result.
         var finished: [(RelayInspection, RelayState)] = []
-        try await limits.forEach(due, network: { $0.relay.network }) { item in
+        try await limits.forEach(due, network: { $0.relay.network }) { item -> (RelayInspection, RelayState)? in
+            // On shutdown, no new relay is started: those stay due, and the cycle ends with
+            // what is under way, well within the grace period.
+            guard !Task.isShuttingDownGracefully else { return nil }
             var options = network.options(settings.connection, for: item.relay)
             if item.state.insecure { options.allowInsecure = true }
             let inspection = await RelayInspection.run(
                 item.relay, at: Int64(Date().timeIntervalSince1970), settings: settings, key: key, options: options, geoip: geoip)
             return (inspection, item.state)
-        } collect: { (result: (RelayInspection, RelayState)) async throws in
+        } collect: { (result: (RelayInspection, RelayState)?) async throws in
             // A check cut short by a stop is no finding: that relay stays due.
-            guard !Task.isCancelled else { return }
+            guard let result, !Task.isCancelled else { return }
             finished.append(result)
             if finished.count >= max(1, settings.chunkSize) {
                 let chunk = finished
