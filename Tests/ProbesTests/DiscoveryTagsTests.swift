@@ -1,5 +1,6 @@
 import Nostr
-import Probes
+@testable import Probes
+import Transport
 import Testing
 
 /// Kind 30166 tags from what the probes found: measured requirements beat the document's
@@ -57,5 +58,34 @@ struct DiscoveryTagsTests {
         #expect(tags.contains(["R", "auth"]) && tags.contains(["T", "PrivateStorage"]) && tags.contains(["rtt-open", "10"]))
         let timedOut = RTTProbe.Measurement(open: .ok(10), read: .ok(20), write: .failed("readTimeout after 10 seconds"))
         #expect(!DiscoveryTags.tags(.init(relay: relay, rtt: timedOut)).contains { $0[0] == "k" })
+    }
+}
+
+extension DiscoveryTagsTests {
+    /// The ssl, net, geo, dns and http tags, in BigBrotr's order and with its NIP-32 labels.
+    @Test func everyCheckGivesItsTagsInBigBrotrsOrder() throws {
+        var place = GeoProbe.Place()
+        (place.country, place.city, place.latitude, place.longitude, place.timezone, place.geohash) =
+            ("GB", "Willesden", 51.5333, -0.2333, "Europe/London", "gcpugxwvx")
+        var dns = DNSProbe.Records()
+        (dns.ips, dns.ips6, dns.cname, dns.ttl) = (["203.0.113.7"], ["2001:db8::7"], "edge.example.net", 300)
+        var http = ConnectionHandshake()
+        (http.server, http.poweredBy) = ("strfry", "nostr")
+        let ssl = SSLProbe.Description(
+            valid: false, invalidReason: "expired", subjectCN: "relay.example.com", issuer: "Example CA", issuerCN: "Example R1",
+            notBefore: 1_700_000_000, expires: 1_735_689_600, names: ["relay.example.com"], serial: "1F", version: 2, fingerprint: "AB",
+            tlsVersion: "TLSv1.3", cipher: nil, cipherBits: nil)
+        let net = GeoProbe.Network(ip: "203.0.113.7", ipv6: "2001:db8::7", asn: 64500, organization: "Example Net", network: "203.0.113.0/24")
+        let tags = DiscoveryTags.tags(.init(relay: relay, ssl: ssl, net: net, geo: place, dns: dns, http: http))
+        #expect(
+            Array(tags.dropFirst(2).prefix(24)) == [
+                ["ssl", "!valid"], ["ssl-expires", "1735689600"], ["ssl-issuer", "Example CA"],
+                ["net-ip", "203.0.113.7"], ["net-ipv6", "2001:db8::7"], ["net-asn", "64500"], ["l", "64500", "IANA-asn"],
+                ["net-asn-org", "Example Net"], ["l", "Example Net", "IANA-asnOrg"],
+                ["g", "gcpugxwvx"], ["geo-country", "GB"], ["l", "GB", "ISO-3166-1"], ["geo-city", "Willesden"], ["l", "Willesden", "nip66.label.city"],
+                ["geo-lat", "51.5333"], ["geo-lon", "-0.2333"], ["geo-tz", "Europe/London"], ["l", "Europe/London", "IANA-tz"],
+                ["dns-ip", "203.0.113.7"], ["dns-ip6", "2001:db8::7"], ["dns-cname", "edge.example.net"], ["dns-ttl", "300"],
+                ["http-server", "strfry"], ["http-powered-by", "nostr"],
+            ])
     }
 }

@@ -259,3 +259,31 @@ extension MonitorTests {
         #expect(try archive.state(service: Monitor.service).isEmpty)
     }
 }
+
+extension MonitorTests {
+    /// A relay found down is backed off, not dropped, and its failure count goes back to 0
+    /// when it answers again.
+    @Test func aRelayThatComesBackIsNoLongerBackedOff() async throws {
+        let first = try await Self.relay()
+        let port = first.port
+        await first.stop()
+        let space = SynchronizerTests.Workspace()
+        let archive = try Archive.open(space.directory)
+        _ = try await archive.writer?.addRelays([first.url], discoveredAt: 1)
+        var settings = Self.settings(publishTo: [])
+        settings.checkInterval = 0
+        for check in MonitorCheck.allCases { settings.checks[check]?.retry = RetryPolicy(attempts: 1) }
+        let monitor = Monitor(archive: archive, settings: settings, network: Self.network, key: Self.key, logger: Logger(label: "test"))
+        #expect(try await monitor.runCycle().failed == 1)
+        #expect(try archive.relayStates()[first.url.url]?.checkFailures == 1)
+        try await Task.sleep(for: .milliseconds(1100))
+        #expect(try await monitor.runCycle().failed == 1)
+        #expect(try archive.relayStates()[first.url.url]?.checkFailures == 2)
+        // Back on the same port.
+        let again = try await TestRelay(port: port)
+        defer { Task { await again.stop() } }
+        try await Task.sleep(for: .milliseconds(1100))
+        #expect(try await monitor.runCycle().succeeded == 1)
+        #expect(try archive.relayStates()[first.url.url]?.checkFailures == 0)
+    }
+}
