@@ -80,7 +80,8 @@ public struct Filter: Sendable, Hashable {
         self.search = search
     }
 
-    static func isTagName(_ name: String) -> Bool {
+    /// Whether `name` can name a tag in a filter: one ASCII letter.
+    public static func isTagName(_ name: String) -> Bool {
         guard name.utf8.count == 1, let c = name.utf8.first else { return false }
         return (0x41...0x5A).contains(c) || (0x61...0x7A).contains(c)
     }

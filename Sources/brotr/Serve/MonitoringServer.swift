@@ -5,7 +5,8 @@ import Logging
 import ServiceLifecycle
 import Services
 
-/// `/metrics` and `/health` over HTTP (Hummingbird), for Prometheus and for probes.
+/// `/metrics` and `/health` over HTTP (Hummingbird), for Prometheus and for probes, and
+/// the read-only API (`/v1/events`).
 enum MonitoringServer {
     static func make(host: String, port: Int, board: StageBoard, archive: Archive, logger: Logger) -> some Service {
         let router = Router()
@@ -28,6 +29,7 @@ enum MonitoringServer {
             let (code, data) = health(writable: await archive.writer?.isWritable ?? false, stages: await board.statuses)
             return Response(status: HTTPResponse.Status(code: code), headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
         }
+        EventsEndpoint.register(router, archive: archive, logger: logger)
         return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "brotr"), logger: logger)
     }
 }
