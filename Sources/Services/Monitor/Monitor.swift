@@ -56,6 +56,9 @@ public actor Monitor: CycleStage {
     var missingGeoIP: Set<String> = []
 
     public init(archive: Archive, settings: MonitorSettings, network: NetworkConfiguration, key: SecretKey?, logger: Logger) {
+        var settings = settings
+        // The system's resolver is read from /etc/resolv.conf once, not for every relay.
+        if settings.dnsServer == nil { settings.dnsServer = .system() }
         self.archive = archive
         self.settings = settings
         self.network = network
@@ -63,12 +66,7 @@ public actor Monitor: CycleStage {
         self.logger = logger
         city = settings.policy(.geo) != nil && !settings.geoipCity.isEmpty ? MaxMindDatabase(path: settings.geoipCity) : nil
         asn = settings.policy(.net) != nil && !settings.geoipASN.isEmpty ? MaxMindDatabase(path: settings.geoipASN) : nil
-        for (check, database) in [("geo", city), ("net", asn)] {
-            if let database, !database.isAvailable {
-                missingGeoIP.insert(database.path)
-                logger.notice("no GeoIP database at \(database.path): the \(check) check is off until the file is there")
-            }
-        }
+        // A missing GeoIP file is said by the first cycle's look (`availableGeoIP`), at start-up.
         if key == nil {
             logger.notice("no monitor key (BROTR_MONITOR_KEY or monitor.key_file): the write probe is off, AUTH challenges go unanswered, nothing is published")
         } else if settings.publishing.relays.isEmpty {

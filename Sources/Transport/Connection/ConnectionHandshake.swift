@@ -44,12 +44,11 @@ final class HandshakeRecorder: Sendable {
     func resolved() { marks.withLock { if $0.dns == nil { $0.dns = .now } } }
     func connected() { marks.withLock { $0.tcp = .now } }
 
-    func secured(version: TLSVersion?, certificate: NIOSSLCertificate?) {
-        let der = try? certificate?.toDERBytes()
+    func secured(_ peer: TLSPeer) {
         marks.withLock {
             $0.tls = .now
-            $0.handshake.tlsVersion = version.map(Self.name)
-            $0.handshake.certificate = der
+            $0.handshake.tlsVersion = peer.version
+            $0.handshake.certificate = peer.certificate
         }
     }
 
@@ -72,6 +71,22 @@ final class HandshakeRecorder: Sendable {
             if let upgrade = m.upgrade, let from = m.tls ?? m.tcp { h.upgrade = upgrade - from }
             return h
         }
+    }
+
+}
+
+/// What a finished TLS handshake shows of the peer: the version and its certificate (DER).
+struct TLSPeer {
+    var version: String?
+    var certificate: [UInt8]?
+
+    /// Read when `event` says the handshake is done; nil for any other event.
+    init?(event: Any, context: ChannelHandlerContext) {
+        guard case .handshakeCompleted = event as? TLSUserEvent,
+            let tls = try? context.pipeline.syncOperations.handler(type: NIOSSLClientHandler.self)
+        else { return nil }
+        version = tls.tlsVersion.map(Self.name)
+        certificate = try? tls.peerCertificate?.toDERBytes()
     }
 
     static func name(_ version: TLSVersion) -> String {
@@ -97,9 +112,7 @@ final class HandshakeTimer: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if case .handshakeCompleted = event as? TLSUserEvent, let tls = try? context.pipeline.syncOperations.handler(type: NIOSSLClientHandler.self) {
-            recorder.secured(version: tls.tlsVersion, certificate: tls.peerCertificate)
-        }
+        if let peer = TLSPeer(event: event, context: context) { recorder.secured(peer) }
         context.fireUserInboundEventTriggered(event)
     }
 }

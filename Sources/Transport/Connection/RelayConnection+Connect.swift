@@ -20,12 +20,9 @@ extension RelayConnection {
     ) async throws -> (NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, ErrorRecorder, HandshakeRecorder) {
         let endpoint = try RelayEndpoint(url, options: options)
         let recorder = HandshakeRecorder()
-        let timeout = TimeAmount(options.connectTimeout)
         let readTimeout = TimeAmount(options.readTimeout)
         let hostHeader = endpoint.hostHeader
         let maxMessage = options.maxMessageBytes
-        // Set when the deadline closes the channel, so that the failure it causes is told
-        // apart from a refusal however late the awaiting task runs.
         let deadlineFired = DeadlineFlag()
 
         let upgrade: EventLoopFuture<Upgrade>
@@ -35,13 +32,7 @@ extension RelayConnection {
                 .resolver(endpoint.looksUpName ? TimedResolver(loop: MultiThreadedEventLoopGroup.singleton.any(), recorder: recorder) : nil)
                 .connect(host: endpoint.target.host, port: endpoint.target.port) { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        let deadline = channel.eventLoop.scheduleTask(in: timeout) {
-                            deadlineFired.fire()
-                            channel.close(promise: nil)
-                        }
-                        // A channel that closed for another reason (a refusal) must not have
-                        // its deadline fire later and be taken for a timeout.
-                        channel.closeFuture.whenComplete { _ in deadline.cancel() }
+                        let deadline = deadlineFired.arm(channel, within: options.connectTimeout)
                         let handlers = channel.pipeline.syncOperations
                         try handlers.addHandler(IdleStateHandler(readTimeout: readTimeout))
                         try handlers.addHandler(ReadTimeoutHandler(timeout: options.readTimeout))
@@ -105,4 +96,16 @@ final class DeadlineFlag: Sendable {
 
     func fire() { value.store(true, ordering: .releasing) }
     var hasFired: Bool { value.load(ordering: .acquiring) }
+
+    /// Closes `channel` once `timeout` has passed, noting that the deadline fired, so that
+    /// the failure the close causes is told apart from a refusal however late the awaiting
+    /// task runs. A channel that closed for another reason cancels its deadline.
+    func arm(_ channel: any Channel, within timeout: Duration) -> Scheduled<Void> {
+        let deadline = channel.eventLoop.scheduleTask(in: TimeAmount(timeout)) {
+            self.fire()
+            channel.close(promise: nil)
+        }
+        channel.closeFuture.whenComplete { _ in deadline.cancel() }
+        return deadline
+    }
 }

@@ -21,11 +21,7 @@ public enum RelayHTTP {
                 channel.eventLoop.makeCompletedFuture {
                     // Made before anything can arrive, so that an early close still answers.
                     let promise = channel.eventLoop.makePromise(of: HTTPFetch.Response.self)
-                    let deadline = channel.eventLoop.scheduleTask(in: TimeAmount(timeout)) {
-                        deadlineFired.fire()
-                        channel.close(promise: nil)
-                    }
-                    channel.closeFuture.whenComplete { _ in deadline.cancel() }
+                    _ = deadlineFired.arm(channel, within: timeout)
                     let handlers = channel.pipeline.syncOperations
                     try endpoint.addTransportHandlers(handlers)
                     try handlers.addHTTPClientHandlers()

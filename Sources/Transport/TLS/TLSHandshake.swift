@@ -37,11 +37,8 @@ public enum TLSHandshake {
                 .connect(host: endpoint.target.host, port: endpoint.target.port) { channel in
                     channel.eventLoop.makeCompletedFuture {
                         let promise = channel.eventLoop.makePromise(of: Peer.self)
-                        let deadline = channel.eventLoop.scheduleTask(in: TimeAmount(timeout)) {
-                            deadlineFired.fire()
-                            promise.fail(TransportError(.connectTimeout, "no TLS handshake within \(timeout)"))
-                            channel.close(promise: nil)
-                        }
+                        // Its close fails the promise (PeerCatcher), which is then told a timeout.
+                        let deadline = deadlineFired.arm(channel, within: timeout)
                         promise.futureResult.whenComplete { _ in deadline.cancel() }
                         let handlers = channel.pipeline.syncOperations
                         let hello = ServerHelloReader.Found()
@@ -77,9 +74,9 @@ private final class PeerCatcher: ChannelInboundHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if case .handshakeCompleted = event as? TLSUserEvent, let tls = try? context.pipeline.syncOperations.handler(type: NIOSSLClientHandler.self) {
-            if let certificate = try? tls.peerCertificate?.toDERBytes() {
-                promise.succeed(TLSHandshake.Peer(certificate: certificate, tlsVersion: tls.tlsVersion.map(HandshakeRecorder.name), cipher: hello.suite))
+        if let peer = TLSPeer(event: event, context: context) {
+            if let certificate = peer.certificate {
+                promise.succeed(TLSHandshake.Peer(certificate: certificate, tlsVersion: peer.version, cipher: hello.suite))
             } else {
                 promise.fail(TransportError(.tlsFailed, "the relay presented no certificate"))
             }
