@@ -44,7 +44,9 @@ fi
 # checkout (.testbed/venv): nostr-relay 1.14 and nostr-sdk 0.45.1 (rust-nostr's
 # LocalRelay), which tools/testbed/relay.py runs on 127.0.0.1; dnslib (a DNS server for
 # the monitor's dns check); maxminddb-geolite2 (a GeoLite2-City database), mmdb-writer and
-# maxminddb (an ASN database written and read back) for the geo and net checks.
+# maxminddb (an ASN database written and read back) for the geo and net checks; and in a
+# virtualenv of its own (its dependencies are many), schemathesis, which checks the REST
+# API against its OpenAPI document.
 if [ "${1:-}" = "--test" ]; then
   root="$(cd "$(dirname "$0")/.." && pwd)"
   venv="$root/.testbed/venv"
@@ -57,6 +59,13 @@ sys.exit(any(m.version(name) != version for name, version in want.items()))'
     [ -x "$venv/bin/pip" ] || python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check $want
     "$venv/bin/python" -c "$check" "$want"
+  fi
+  st="$root/.testbed/schemathesis"
+  if ! "$st/bin/python" -c "$check" "schemathesis==4.32.5" 2>/dev/null; then
+    echo "install-deps: installing schemathesis==4.32.5 into $st"
+    [ -x "$st/bin/pip" ] || python3 -m venv "$st"
+    "$st/bin/pip" install --quiet --disable-pip-version-check schemathesis==4.32.5
+    "$st/bin/python" -c "$check" "schemathesis==4.32.5"
   fi
 fi
 

@@ -83,8 +83,8 @@ struct ArchiveBenchmark {
     }
 
     /// Imports `lines` through an open archive's writer, seen at the corpus's first relay.
-    static func importLines(_ lines: [[UInt8]], writer: ArchiveWriter, cores: Int) async throws {
-        let relay = try RelayURL(CorpusGenerator.relays[0], allowLoopback: true)
+    static func importLines(_ lines: [[UInt8]], writer: ArchiveWriter, cores: Int, relay: RelayURL? = nil) async throws {
+        let relay = try relay ?? RelayURL(CorpusGenerator.relays[0], allowLoopback: true)
         let pipeline = IngestPipeline(writer: writer, parallelism: cores)
         var outcomes: [IngestOutcome] = []
         for start in stride(from: 0, to: lines.count, by: IngestPipeline.defaultBatchSize) {

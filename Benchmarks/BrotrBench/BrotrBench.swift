@@ -18,6 +18,7 @@ import Nostr
 ///     swift run -c release brotr-bench sync    [--events N] [--page-size P]
 ///     swift run -c release brotr-bench serve   [--relays N] [--minutes M] [--restart-every S]
 ///     swift run -c release brotr-bench monitor [--relays N]   (live relays, plus slow and dead ones)
+///     swift run -c release brotr-bench analytics [--events N] [--dir PATH]   (refresher and REST API)
 @main
 enum BrotrBench {
     static func main() async {
@@ -28,7 +29,7 @@ enum BrotrBench {
         var args = CommandLine.arguments.dropFirst()
         while let arg = args.popFirst() {
             switch arg {
-            case "verify", "archive", "check", "growth", "queries", "corpus", "relay", "sync", "serve", "monitor": command = arg
+            case "verify", "archive", "check", "growth", "queries", "corpus", "relay", "sync", "serve", "monitor", "analytics": command = arg
             case "--step": step = Int(args.popFirst() ?? "") ?? step
             case "--network": network = Int(args.popFirst() ?? "")
             case "--sync": syncCount = Int(args.popFirst() ?? "") ?? syncCount
@@ -43,7 +44,7 @@ enum BrotrBench {
             case "--tls": tls = true
             case "--page-cap": pageCap = Int(args.popFirst() ?? "")
             default:
-                print("usage: brotr-bench [verify|archive|check|growth|queries|corpus|relay|sync|serve|monitor] [--events N] [--rounds R] [--step S] [--sync N] [--dir PATH] [--port P] [--page-size P] [--relays N] [--minutes M] [--restart-every S] [--network STREAM] [--tls] [--page-cap N]")
+                print("usage: brotr-bench [verify|archive|check|growth|queries|corpus|relay|sync|serve|monitor|analytics] [--events N] [--rounds R] [--step S] [--sync N] [--dir PATH] [--port P] [--page-size P] [--relays N] [--minutes M] [--restart-every S] [--network STREAM] [--tls] [--page-cap N]")
                 exit(64)
             }
         }
@@ -103,6 +104,13 @@ enum BrotrBench {
             do {
                 // --relays defaults to the serve benchmark's 10,000; the testbed is 200 live relays.
                 try await MonitorBenchmark(live: relays == 10_000 ? 200 : max(relays, 1)).run()
+            } catch {
+                print("error: \(error)")
+                exit(1)
+            }
+        case "analytics":
+            do {
+                try await AnalyticsBenchmark(count: max(events ?? 1_000_000, 10_000), directory: dir).run()
             } catch {
                 print("error: \(error)")
                 exit(1)

@@ -50,10 +50,21 @@ struct SchemaTests {
         let tables = try pool.read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'grdb_%' AND name NOT LIKE 'sqlite_%' ORDER BY name")
         }
-        #expect(tables == [
+        let archiveTables = [
             "event", "event_key", "event_relay", "frame", "key_run", "kind_tally", "metadata", "pubkey", "relay", "relay_metadata", "relay_state", "segment",
             "service_state", "tally", "watermark",
-        ])
+        ]
+        #expect(tables == (archiveTables + AnalyticsRefresh.allTables + ["analytics_watermark"]).sorted())
+        // The served tables hold exactly the columns the API's catalogue names.
+        for table in AnalyticsTables.all {
+            let columns = try pool.read { db in try Row.fetchAll(db, sql: "PRAGMA table_info(\(table.name))").map { $0["name"] as String } }
+            #expect(Set(columns) == Set(table.storedColumns), "\(table.name)")
+            let key = try pool.read { db in
+                try Row.fetchAll(db, sql: "PRAGMA table_info(\(table.name))").filter { ($0["pk"] as Int) > 0 }.sorted { ($0["pk"] as Int) < ($1["pk"] as Int) }
+                    .map { $0["name"] as String }
+            }
+            #expect(key == table.primaryKey, "\(table.name)")
+        }
         let applied = try pool.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
         #expect(applied == IndexSchema.migrations.map { $0.name })
         // Opening again applies nothing twice.

@@ -78,10 +78,12 @@ struct MonitorTests {
         #expect(states[up.url.url]?.checkFailures == 0 && states[dead.url]?.checkFailures == 1)
         #expect(states[up.url.url]?.checkedAt != nil && states[up.url.url]?.nip77 == false)
         let types = try archive.metadataSnapshots(relay: up.url.url).map(\.type).sorted()
-        #expect(types == ["connection_phases", "nip11_info", "nip42_auth", "nip66_http", "nip66_rtt", "nip77_negentropy"])
+        #expect(types == ["connection_phases", "monitor_check", "nip11_info", "nip42_auth", "nip66_http", "nip66_rtt", "nip77_negentropy"])
         // The dead relay's record says why: refused, from every check.
         let deadRecords = try archive.metadataSnapshots(relay: dead.url)
-        #expect(deadRecords.count == 6 && deadRecords.allSatisfy { $0.json.contains("\"success\":false") || $0.json.contains("_success\":false") })
+        #expect(deadRecords.count == 7)
+        #expect(deadRecords.filter { $0.type != "monitor_check" }.allSatisfy { $0.json.contains("\"success\":false") || $0.json.contains("_success\":false") })
+        #expect(deadRecords.first { $0.type == "monitor_check" }?.json == #"{"answered":false}"#)
 
         // Nothing is due again within the check interval.
         #expect(try await monitor.runCycle().due == 0)
@@ -92,8 +94,8 @@ struct MonitorTests {
         // A snapshot is keyed by relay, type and second, as in BigBrotr: the next second.
         try await Task.sleep(for: .milliseconds(1100))
         let second = try await again.runCycle()
-        #expect(second.checked == 3 && second.newDocuments == 0 && second.snapshots == 18)
-        #expect(try archive.metadataSnapshotCount() == snapshotsBefore + 18)
+        #expect(second.checked == 3 && second.newDocuments == 0 && second.snapshots == 21)
+        #expect(try archive.metadataSnapshotCount() == snapshotsBefore + 21)
         #expect(second.published == 2)
         #expect(try archive.relayStates()[dead.url]?.checkFailures == 2)
 

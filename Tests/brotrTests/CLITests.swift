@@ -67,7 +67,7 @@ struct CLITests {
     }
 
     @Test(arguments: [
-        ["run", "refresher", "--once", "--data", "/tmp/brotr-cli-test"], ["run", "refresher", "--data", "/tmp/brotr-cli-test"],
+        ["run", "dvm", "--once", "--data", "/tmp/brotr-cli-test"], ["run", "dvm", "--data", "/tmp/brotr-cli-test"],
     ])
     func unimplementedCommandsSaySoAndFail(_ arguments: [String]) async throws {
         let result = try await BrotrCLI.run(arguments)

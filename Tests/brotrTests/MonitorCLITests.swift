@@ -36,7 +36,7 @@ struct MonitorCLITests {
 
         let run = try await BrotrCLI.run(["run", "monitor", "--once", "--data", data.path])
         #expect(run.status == 0, "\(run.stderr)")
-        #expect(run.stdout.hasPrefix("relays due 1, checked 1: up 1, down 0; metadata documents new 6, snapshots 6; events published 4, not published 0"), "\(run.stdout)")
+        #expect(run.stdout.hasPrefix("relays due 1, checked 1: up 1, down 0; metadata documents new 7, snapshots 7; events published 4, not published 0"), "\(run.stdout)")
         #expect(run.stdout.contains("check\tnip11\tpassed 0\tfailed 1"))  // the test relay serves no document by default
         #expect(run.stdout.contains("check\trtt\tpassed 1\tfailed 0"))
         // Signed by the key in the file, and the key never shows in the logs.
@@ -100,7 +100,7 @@ struct MonitorCLITests {
         let archive = try Archive.open(DataDirectory(path: data.path), mode: .readOnly)
         let states = try archive.relayStates()
         #expect(relays.allSatisfy { states[$0.url.url]?.checkedAt != nil && states[$0.url.url]?.checkFailures == 0 })
-        // Every relay has its six snapshots from exactly one of the two runs.
-        #expect(try archive.metadataSnapshotCount() == relays.count * 6)
+        // Every relay has its seven snapshots from exactly one of the two runs.
+        #expect(try archive.metadataSnapshotCount() == relays.count * 7)
     }
 }

@@ -25,7 +25,7 @@ extension Archive {
     }
 
     /// Where the event of index row `row` lives.
-    private static func location(_ db: Database, row: Int64) throws -> EventLocation? {
+    static func location(_ db: Database, row: Int64) throws -> EventLocation? {
         try Row.fetchOne(
             db.cachedStatement(sql: """
                 SELECT e.frame, e.pos, e.created_at, f.segment, f.offset, f.length

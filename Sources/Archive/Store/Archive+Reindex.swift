@@ -19,17 +19,19 @@ extension Archive {
     /// Rebuilds `index.sqlite` from the segments alone: into a new file, then an atomic
     /// rename. Operational state (service_state) is carried over from the old index when it
     /// is readable. Takes the directory's lock.
+    /// The analytics tables are rebuilt too, their rolling windows placed at `now` (Unix
+    /// seconds; the current time when nil).
     /// - Parameter progress: called after each segment with (bytes done, bytes total).
     public static func reindex(
-        _ directory: DataDirectory, progress: (Int64, Int64) -> Void = { _, _ in }
+        _ directory: DataDirectory, now: Int64? = nil, progress: (Int64, Int64) -> Void = { _, _ in }
     ) throws -> ReindexSummary {
-        try reindex(directory, sortCapacity: TagSorter.defaultCapacity, progress: progress)
+        try reindex(directory, sortCapacity: TagSorter.defaultCapacity, now: now, progress: progress)
     }
 
     /// ``reindex(_:progress:)`` with the tag sorter's memory bound in rows (tests make it
     /// small, so that the sort spills to run files).
     static func reindex(
-        _ directory: DataDirectory, sortCapacity: Int, progress: (Int64, Int64) -> Void = { _, _ in }
+        _ directory: DataDirectory, sortCapacity: Int, now: Int64? = nil, progress: (Int64, Int64) -> Void = { _, _ in }
     ) throws -> ReindexSummary {
         try requireDataDirectory(directory)
         let lock = try DirectoryLock(directory)
@@ -96,6 +98,8 @@ extension Archive {
                 }
             })
             summary.keptState = try carryOverState(from: directory.indexFile, into: pool)
+            let time = now ?? Int64(Date().timeIntervalSince1970)
+            try pool.write { db in _ = try AnalyticsRefresh(db: db, directory: directory, now: time).run(full: true) }
             try finishBulkIndex(pool)
         }
         // The load wrote without syncing: the new index is durable before it takes the old one's place.

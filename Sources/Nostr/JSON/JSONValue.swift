@@ -84,6 +84,12 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
     /// Creates a number from an integer.
     public init(_ value: Int64) { self.literal = String(value) }
 
+    /// Creates a number from a double; nil for infinities and NaN, which JSON cannot hold.
+    public init?(_ value: Double) {
+        guard value.isFinite else { return nil }
+        self.literal = "\(value)"
+    }
+
     /// True when the literal has no fraction and no exponent.
     public var isInteger: Bool { !literal.utf8.contains { $0 == UInt8(ascii: ".") || $0 | 0x20 == UInt8(ascii: "e") } }
 

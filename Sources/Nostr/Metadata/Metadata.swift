@@ -106,6 +106,9 @@ public struct MetadataType: Sendable, Hashable, CustomStringConvertible {
     public static let nip42Auth = MetadataType(known: "nip42_auth")
     public static let nip77Negentropy = MetadataType(known: "nip77_negentropy")
     public static let connectionPhases = MetadataType(known: "connection_phases")
+    /// The verdict of one monitor check of a relay, `{"answered": bool}`: whether any of its
+    /// checks found the relay up (the relay_uptime analytics count these).
+    public static let monitorCheck = MetadataType(known: "monitor_check")
 
     public var description: String { name }
 }

@@ -208,6 +208,8 @@ public struct RelayInspection: Sendable {
                 add(record.document, values: record.values)
             }
         }
+        // The verdict of the whole check, for uptime: whether any check found the relay up.
+        add(try Metadata(type: .monitorCheck, document: ["answered": .bool(answered)]))
         return snapshots
     }
 

@@ -11,21 +11,16 @@ import Nostr
 /// A request brotr will not run is a 400 with `{"error": "..."}`; nothing of the archive's
 /// inner workings is ever in an answer.
 enum EventsEndpoint {
-    static let maxLimit = 1000
-
-    static func register(_ router: Router<BasicRequestContext>, archive: Archive, logger: Logger) {
+    static func register(_ router: Router<BasicRequestContext>, archive: Archive, config: APIConfig, metrics: APIMetrics, logger: Logger) {
         router.get("v1/events") { request, _ -> Response in
-            let filter: Filter
-            do throws(EventsQuery.Invalid) {
-                filter = try EventsQuery.filter(request.uri.query, maxLimit: maxLimit)
-            } catch {
-                return json(400, error: error.message)
-            }
-            do {
-                return json(200, body: try answer(filter, archive: archive, logger: logger))
-            } catch {
-                logger.error("events query failed", metadata: ["error": "\(error)"])
-                return json(503, error: "the archive could not answer; try again")
+            await TablesEndpoint.measured(metrics) {
+                let filter: Filter
+                do throws(EventsQuery.Invalid) {
+                    filter = try EventsQuery.filter(request.uri.query, defaultLimit: config.defaultPageSize, maxLimit: config.maxPageSize)
+                } catch {
+                    return json(400, error: error.message)
+                }
+                return await TablesEndpoint.run(logger) { json(200, body: try answer(filter, archive: archive, logger: logger)) }
             }
         }
     }

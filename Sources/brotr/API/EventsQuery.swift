@@ -11,24 +11,21 @@ struct EventsQuery {
         let message: String
     }
 
-    static let defaultLimit = 100
-    /// Longer query strings are refused before any parsing.
-    static let maxQueryBytes = 8192
-
-    static func filter(_ query: String?, maxLimit: Int) throws(Invalid) -> Filter {
-        let query = query ?? ""
-        guard query.utf8.count <= maxQueryBytes else { throw Invalid(message: "the query string is over \(maxQueryBytes) bytes") }
+    static func filter(_ query: String?, defaultLimit: Int = 100, maxLimit: Int) throws(Invalid) -> Filter {
+        let pairs: [(name: String, value: String)]
+        do throws(QueryString.Invalid) {
+            pairs = try QueryString.pairs(query)
+        } catch {
+            throw Invalid(message: error.message)
+        }
         var ids: Set<EventID>?, authors: Set<PublicKey>?, kinds: Set<UInt16>?
         var tags: [String: Set<String>] = [:]
-        var since: Int64?, until: Int64?, limit = defaultLimit
-        for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let key = parts[0].removingPercentEncoding, let value = (parts.count > 1 ? parts[1] : "").removingPercentEncoding else {
-                throw Invalid(message: "a parameter is not valid percent-encoding")
-            }
-            let values = value.split(separator: ",").map(String.init)
+        var since: Int64?, until: Int64?, limit = min(defaultLimit, maxLimit)
+        for (key, value) in pairs {
+            let values = value.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             func list<T: Hashable>(_ parse: (String) -> T?) throws(Invalid) -> Set<T> {
                 var out = Set<T>()
+                guard !value.isEmpty else { throw Invalid(message: "\(key): expected at least one value") }
                 for v in values {
                     guard let parsed = parse(v) else { throw Invalid(message: "\(key): '\(v.prefix(80))' is not valid") }
                     out.insert(parsed)
@@ -42,7 +39,7 @@ struct EventsQuery {
             switch key {
             case "ids": ids = (ids ?? []).union(try list { EventID(hex: $0) })
             case "authors": authors = (authors ?? []).union(try list { PublicKey(hex: $0) })
-            case "kinds": kinds = (kinds ?? []).union(try list { UInt16($0) })
+            case "kinds": kinds = (kinds ?? []).union(try list { $0.utf8.allSatisfy { (0x30...0x39).contains($0) } ? UInt16($0) : nil })
             case "since": since = try integer(0...Int64.max)
             case "until": until = try integer(0...Int64.max)
             case "limit": limit = Int(min(try integer(0...Int64(Int32.max)), Int64(maxLimit)))

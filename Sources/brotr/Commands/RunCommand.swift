@@ -1,5 +1,6 @@
 import ArgumentParser
 import Archive
+import Foundation
 import Logging
 import Services
 import Transport
@@ -16,6 +17,9 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Run a single cycle, print a summary and exit.")
     var once = false
 
+    @Flag(help: "With refresher --once: rebuild every analytics table from the whole archive.")
+    var full = false
+
     @OptionGroup var data: DataOptions
     @OptionGroup var options: ConfigOptions
     @OptionGroup var network: NetworkOptions
@@ -24,6 +28,8 @@ struct RunCommand: AsyncParsableCommand {
         guard Stage(rawValue: stage) != nil else {
             throw ValidationError("unknown stage '\(stage)'; stages: \(Stage.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        if full, stage != Stage.refresher.rawValue || !once { throw ValidationError("--full goes with `run refresher --once`") }
+        if once, stage == Stage.api.rawValue { throw ValidationError("the api serves until stopped: run it without --once") }
     }
 
     func run() async throws {
@@ -36,7 +42,7 @@ struct RunCommand: AsyncParsableCommand {
             // Until SIGTERM/SIGINT, at the stage's interval, even when the config disables it.
             var config = config
             config.enable(stage)
-            return try await ServeRuntime.run([stage], archive: archive, config: config, http: false)
+            return try await ServeRuntime.run([stage], archive: archive, config: config, http: stage == .api)
         }
         guard let made = try StageFactory.make(stage, archive: archive, config: config) else { throw NotImplemented.fail("run \(stage.rawValue) --once") }
         switch made.stage {
@@ -66,6 +72,12 @@ struct RunCommand: AsyncParsableCommand {
             for check in MonitorCheck.allCases where r.checkSucceeded[check] != nil || r.checkFailed[check] != nil {
                 print("check\t\(check.rawValue)\tpassed \(r.checkSucceeded[check] ?? 0)\tfailed \(r.checkFailed[check] ?? 0)")
             }
+        case let refresher as Refresher:
+            let r = try await refresher.runCycle(full: full)
+            print("\(r.full ? "rebuilt" : "refreshed"): events \(r.events), observations \(r.observations), snapshots \(r.snapshots)")
+            for table in AnalyticsTables.names {
+                print("table\t\(table)\trows changed \(r.rowsChanged[table] ?? 0)\t\(String(format: "%.3f", r.seconds[table] ?? 0)) s")
+            }
         default:
             let figures = try await made.stage.cycle()
             print((figures.gauges.merging(figures.counters) { a, _ in a }).sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
@@ -82,7 +94,9 @@ extension BrotrConfig {
         case .validator: validator.enabled = true
         case .monitor: monitor.enabled = true
         case .synchronizer: synchronizer.enabled = true
-        case .refresher, .api, .dvm: break
+        case .refresher: refresher.enabled = true
+        case .api: api.enabled = true
+        case .dvm: break
         }
     }
 }

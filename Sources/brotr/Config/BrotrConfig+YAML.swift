@@ -16,11 +16,13 @@ extension BrotrConfig {
         archive = try ArchiveConfiguration(root.section("archive"))
         runtime = try RuntimeConfig(root.section("runtime"))
         http = try HTTPConfig(root.section("http"))
+        api = try APIConfig(root.section("api"))
         seeder = try StageConfig(root.section("seeder"), defaults: seeder, settings: SeederSettings.init)
         finder = try StageConfig(root.section("finder"), defaults: finder, settings: FinderSettings.init)
         validator = try StageConfig(root.section("validator"), defaults: validator, settings: ValidatorSettings.init)
         monitor = try StageConfig(root.section("monitor"), defaults: monitor, settings: MonitorSettings.init)
         synchronizer = try StageConfig(root.section("synchronizer"), defaults: synchronizer, settings: SynchronizerSettings.init)
+        refresher = try StageConfig(root.section("refresher"), defaults: refresher) { _ in RefresherSettings() }
         try root.finish()
     }
 }

@@ -16,11 +16,13 @@ struct BrotrConfig: Equatable, Sendable {
     var archive = ArchiveConfiguration()
     var runtime = RuntimeConfig()
     var http = HTTPConfig()
+    var api = APIConfig()
     var seeder = StageConfig(interval: .seconds(3600), settings: SeederSettings())
     var finder = StageConfig(interval: .seconds(300), settings: FinderSettings())
     var validator = StageConfig(interval: .seconds(300), settings: ValidatorSettings())
     var monitor = StageConfig(interval: .seconds(300), settings: MonitorSettings())
     var synchronizer = StageConfig(interval: .seconds(900), settings: SynchronizerSettings())
+    var refresher = StageConfig(interval: .seconds(300), settings: RefresherSettings())
 }
 
 /// A stage's section: whether `brotr serve` runs it and how often (the runtime's part),

@@ -6,10 +6,13 @@ import ServiceLifecycle
 import Services
 
 /// `/metrics` and `/health` over HTTP (Hummingbird), for Prometheus and for probes, and
-/// the read-only API (`/v1/events`).
+/// the read-only REST API (``EventsEndpoint``, ``TablesEndpoint``).
 enum MonitoringServer {
-    static func make(host: String, port: Int, board: StageBoard, archive: Archive, logger: Logger) -> some Service {
+    static func make(
+        host: String, port: Int, board: StageBoard, archive: Archive, api: APIConfig, apiMetrics: APIMetrics, logger: Logger
+    ) -> some Service {
         let router = Router()
+        router.add(middleware: ReadOnlyMiddleware())
         router.get("metrics") { _, _ -> Response in
             let statuses = await board.statuses
             var archiveGauges: [String: Double] = [:]
@@ -20,7 +23,8 @@ enum MonitoringServer {
                 ]
             }
             archiveGauges["writable"] = await (archive.writer?.isWritable ?? false) ? 1 : 0
-            let text = MetricsText.render(statuses, extraGauges: ["archive": archiveGauges], info: ["service": "brotr", "version": BrotrVersion.current])
+            var text = MetricsText.render(statuses, extraGauges: ["archive": archiveGauges], info: ["service": "brotr", "version": BrotrVersion.current])
+            if api.enabled { text += apiMetrics.histogramText() }
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
@@ -29,7 +33,10 @@ enum MonitoringServer {
             let (code, data) = health(writable: await archive.writer?.isWritable ?? false, stages: await board.statuses)
             return Response(status: HTTPResponse.Status(code: code), headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
         }
-        EventsEndpoint.register(router, archive: archive, logger: logger)
+        if api.enabled {
+            EventsEndpoint.register(router, archive: archive, config: api, metrics: apiMetrics, logger: logger)
+            TablesEndpoint.register(router, archive: archive, config: api, metrics: apiMetrics, logger: logger)
+        }
         return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "brotr"), logger: logger)
     }
 }

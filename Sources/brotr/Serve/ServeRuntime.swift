@@ -12,10 +12,11 @@ enum ServeRuntime {
     static func run(_ stages: [Stage], archive: Archive, config: BrotrConfig, http: Bool) async throws {
         let logger = Logger(label: "brotr")
         let board = StageBoard()
+        let apiMetrics = APIMetrics()
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         var running: [String] = []
         for stage in stages {
-            guard let made = try StageFactory.make(stage, archive: archive, config: config), made.enabled else { continue }
+            guard let made = try StageFactory.make(stage, archive: archive, config: config, apiMetrics: apiMetrics), made.enabled else { continue }
             let settings = StageRunner.Settings(
                 interval: made.interval.duration, maxConsecutiveFailures: config.runtime.maxConsecutiveFailures,
                 maxBackoff: config.runtime.maxBackoff.duration)
@@ -24,7 +25,9 @@ enum ServeRuntime {
             running.append(stage.rawValue)
         }
         if http, config.http.enabled, let (host, port) = config.http.hostAndPort {
-            services.append(.init(service: MonitoringServer.make(host: host, port: port, board: board, archive: archive, logger: Logger(label: "brotr.http")), serviceName: "http"))
+            let server = MonitoringServer.make(
+                host: host, port: port, board: board, archive: archive, api: config.api, apiMetrics: apiMetrics, logger: Logger(label: "brotr.http"))
+            services.append(.init(service: server, serviceName: "http"))
         }
         guard !services.isEmpty else { throw CLIFailure("nothing to run: every stage is disabled in the config") }
         var configuration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

@@ -6,11 +6,14 @@ import Services
 /// Builds the stages the configuration enables, for `serve` and `run`.
 enum StageFactory {
     /// The stages brotr can run today.
-    static let available: [Stage] = [.seeder, .finder, .validator, .monitor, .synchronizer]
+    static let available: [Stage] = [.seeder, .finder, .validator, .monitor, .synchronizer, .refresher, .api]
 
     /// A stage and its interval, or nil when brotr cannot run that stage yet. Each stage
     /// gets its settings and the network configuration as the file gave them.
-    static func make(_ stage: Stage, archive: Archive, config: BrotrConfig) throws -> (stage: any CycleStage, interval: ConfigDuration, enabled: Bool)? {
+    /// `apiMetrics` are the counts the HTTP server keeps, which the api stage reports.
+    static func make(
+        _ stage: Stage, archive: Archive, config: BrotrConfig, apiMetrics: APIMetrics = APIMetrics()
+    ) throws -> (stage: any CycleStage, interval: ConfigDuration, enabled: Bool)? {
         let network = config.network
         let logger = Logger(label: "brotr.\(stage.rawValue)")
         switch stage {
@@ -35,7 +38,14 @@ enum StageFactory {
             let key: SecretKey?
             do { key = try MonitorKey.load(keyFile: c.settings.keyFile) } catch { throw CLIFailure("invalid configuration: \(error)") }
             return (Monitor(archive: archive, settings: c.settings, network: network, key: key, logger: logger), c.interval, c.enabled)
-        case .refresher, .api, .dvm:
+        case .refresher:
+            let c = config.refresher
+            return (Refresher(archive: archive, logger: logger), c.interval, c.enabled)
+        case .api:
+            // Reports what the HTTP server answered, once a minute (BigBrotr's api series).
+            let stage = APIStage(metrics: apiMetrics, tablesExposed: config.api.servedTables.count)
+            return (stage, .seconds(60), config.api.enabled && config.http.enabled)
+        case .dvm:
             return nil
         }
     }

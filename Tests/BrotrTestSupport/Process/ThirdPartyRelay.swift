@@ -16,6 +16,7 @@ public final class ThirdPartyRelay: @unchecked Sendable {
 
     public struct SetupError: Error, CustomStringConvertible {
         public let description: String
+        public init(description: String) { self.description = description }
     }
 
     public let implementation: Implementation
