@@ -173,6 +173,7 @@ let package = Package(
             name: "brotrTests",
             dependencies: [
                 "brotr", "Archive", "Nostr", "Probes", "Services", "Transport", "BrotrTestSupport", .product(name: "Logging", package: "swift-log"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strictSettings),
     ]

@@ -4,10 +4,6 @@ import Foundation
 import Glibc
 import Nostr
 
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
-
 /// The Refresher and the REST API on a grown archive: `count` events of the network-shaped
 /// corpus seen at 16 loopback relays (each batch at one relay, a third of it again at the
 /// next), a full rebuild of the analytics tables, then incremental cycles after 10k new
@@ -26,6 +22,14 @@ struct AnalyticsBenchmark {
         defer { scratch.remove() }
         let dir = scratch.data
         print("analytics benchmark: \(count) events at \(Self.relays.count) relays, \(cores) cores, data in \(scratch.root)")
+        // The archive is let go (and its lock with it) before `brotr serve` opens it.
+        let sample = try await refresher(dir, cores: cores)
+        try await apiLatencies(data: scratch.root, sample: sample)
+    }
+
+    /// Builds the archive, then times the full rebuild and incremental cycles; returns
+    /// some of its events, for the API's requests.
+    func refresher(_ dir: DataDirectory, cores: Int) async throws -> [Event] {
         var corpus = NetworkCorpus(seed: 2026)
         let archive = try Archive.open(dir)
         guard let writer = archive.writer else { throw ArchiveError(.io, "no writer") }
@@ -48,7 +52,7 @@ struct AnalyticsBenchmark {
         let fullSeconds = Clock.now() - t
         print(String(format: "full rebuild: %.2f s (%d events, %d observations)", fullSeconds, full.events, full.observations))
         for table in AnalyticsTables.names {
-            print(String(format: "  %-28@ %9d rows  %6.2f s", table as NSString, full.rowsChanged[table] ?? 0, full.seconds[table] ?? 0))
+            print("  " + table.padding(toLength: 28, withPad: " ", startingAt: 0) + String(format: " %9d rows  %6.2f s", full.rowsChanged[table] ?? 0, full.seconds[table] ?? 0))
         }
         var incremental: [Double] = []
         for round in 0..<3 {
@@ -64,8 +68,7 @@ struct AnalyticsBenchmark {
         t = Clock.now()
         let idle = try await writer.refreshAnalytics(now: now + 3600)
         print(String(format: "a cycle with nothing new (windows only): %.3f s, %d rows changed", Clock.now() - t, idle.rowsChanged.values.reduce(0, +)))
-
-        try await apiLatencies(data: scratch.root, sample: sample)
+        return sample
     }
 
     /// Imports `lines` as seen at one relay, and a third of them again at the next.
@@ -75,13 +78,10 @@ struct AnalyticsBenchmark {
         try await ArchiveBenchmark.importLines(Array(lines.prefix(lines.count / 3)), writer: writer, cores: cores, relay: second)
     }
 
-    /// GETs `url`; anything but a 200 stops the benchmark.
+    /// GETs `url`; an error answer stops the benchmark.
     static func get(_ url: String) async throws {
-        guard let u = URL(string: url) else { throw BenchError("bad URL \(url)") }
-        let (data, response) = try await URLSession.shared.data(from: u)
-        guard let status = (response as? HTTPURLResponse)?.statusCode, status == 200 else {
-            throw BenchError("\(url): \(String(decoding: data.prefix(300), as: UTF8.self))")
-        }
+        let body = try await ServeBenchmark.get(url)
+        guard body.hasPrefix(#"{"data""#) else { throw BenchError("\(url): \(body.prefix(300))") }
     }
 
     /// `brotr serve` on the archive (stages off), and each request shape 200 times.
@@ -128,7 +128,7 @@ struct AnalyticsBenchmark {
                 times.append((Clock.now() - t) * 1000)
             }
             times.sort()
-            print(String(format: "  %-44@ %6.2f   %6.2f", name as NSString, times[times.count / 2], times[times.count * 95 / 100]))
+            print("  " + name.padding(toLength: 44, withPad: " ", startingAt: 0) + String(format: " %6.2f   %6.2f", times[times.count / 2], times[times.count * 95 / 100]))
         }
     }
 }

@@ -5,6 +5,7 @@ import Dispatch
 import Foundation
 import Glibc
 import Nostr
+import Synchronization
 
 /// `brotr-bench`: benchmarks printed as rates and ratios.
 ///
@@ -288,27 +289,16 @@ final class Corpus: Sendable {
 }
 
 /// A counter shared by the benchmark threads.
-final class AtomicCounter: @unchecked Sendable {
-    private var total = 0
-    private var lock = pthread_mutex_t()
-    init() { pthread_mutex_init(&lock, nil) }
-    func add(_ n: Int) {
-        pthread_mutex_lock(&lock)
-        total += n
-        pthread_mutex_unlock(&lock)
-    }
-    var value: Int {
-        pthread_mutex_lock(&lock)
-        defer { pthread_mutex_unlock(&lock) }
-        return total
-    }
+final class AtomicCounter: Sendable {
+    private let total = Mutex(0)
+    func add(_ n: Int) { total.withLock { $0 += n } }
+    var value: Int { total.withLock { $0 } }
 }
 
 enum Clock {
+    /// Monotonic seconds.
     static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+        Double(DispatchTime.now().uptimeNanoseconds) / 1e9
     }
 }
 

@@ -24,7 +24,12 @@ extension ArchiveCLITests {
 
         // Create the archive first: a kill that lands before the child has created the
         // directory (a loaded machine, an early kill) would leave nothing to check.
+        // How long starting a process and opening the archive takes here now: on a loaded
+        // machine the kills wait longer, so that some runs still reach their first ack.
+        let started = ContinuousClock.now
         #expect(try await BrotrCLI.run(["import", "--data", data.path, "/dev/null"]).status == 0)
+        let startup = ContinuousClock.now - started
+        let startupMilliseconds = Int(startup.components.seconds) * 1000 + Int(startup.components.attoseconds / 1_000_000_000_000_000)
 
         var rng = SplitMix64(seed: 4242)
         var durable = Set<String>()  // every event of every acknowledged batch
@@ -45,7 +50,7 @@ extension ArchiveCLITests {
             var position: [String: Int] = [:]
             for (i, id) in runIDs.enumerated() { position[id] = i }
 
-            let delay = 20 + Int(rng.next() % 381)
+            let delay = 20 + Int(rng.next() % UInt64(381 + 2 * startupMilliseconds))
             let child = try BrotrCLI.start(
                 ["import", "--data", data.path, "--batch-size", "200", runFile.path],
                 stderrFile: root.appendingPathComponent("stderr-\(iteration).log"))

@@ -67,12 +67,14 @@ struct CLITests {
     }
 
     @Test(arguments: [
-        ["run", "dvm", "--once", "--data", "/tmp/brotr-cli-test"], ["run", "dvm", "--data", "/tmp/brotr-cli-test"],
+        (["run", "nosuchstage", "--once", "--data", "/tmp/brotr-cli-test"], "unknown stage 'nosuchstage'"),
+        (["run", "api", "--once", "--data", "/tmp/brotr-cli-test"], "the api serves until stopped"),
+        (["run", "monitor", "--once", "--full", "--data", "/tmp/brotr-cli-test"], "--full goes with `run refresher --once`"),
     ])
-    func unimplementedCommandsSaySoAndFail(_ arguments: [String]) async throws {
+    func runRefusesWhatItCannotDo(_ arguments: [String], message: String) async throws {
         let result = try await BrotrCLI.run(arguments)
-        #expect(result.status == 69, "\(arguments)")
-        #expect(result.stderr.contains("not implemented yet"), "\(arguments)")
+        #expect(result.status == 64, "\(arguments)")
+        #expect(result.stderr.contains(message), "\(result.stderr)")
         #expect(result.stdout.isEmpty)
     }
 

@@ -60,7 +60,7 @@ struct LoggingTests {
         let dir = tmp.path
         // Every stage and the HTTP server off: serve logs its configuration, finds nothing
         // to run, and exits, without touching the network.
-        let off = ["seeder", "finder", "validator", "monitor", "synchronizer", "refresher", "http"].map { "\($0):\n  enabled: false\n" }.joined()
+        let off = ["seeder", "finder", "validator", "monitor", "synchronizer", "refresher", "dvm", "http"].map { "\($0):\n  enabled: false\n" }.joined()
         try off.write(toFile: dir + "/brotr.yaml", atomically: true, encoding: .utf8)
         let json = try await BrotrCLI.run(["serve", "--data", dir, "--log-format", "json"])
         #expect(json.status == 1 && json.stderr.contains("nothing to run"))

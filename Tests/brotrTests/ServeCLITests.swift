@@ -130,7 +130,7 @@ struct ServeCLITests {
         let object = try #require(try JSONSerialization.jsonObject(with: Data(health.body.utf8)) as? [String: Any])
         #expect(object["archive_writable"] as? Bool == true)
         let stages = try #require(object["stages"] as? [String: [String: Any]])
-        #expect(Set(stages.keys) == ["seeder", "finder", "validator", "monitor", "synchronizer", "refresher", "api"])
+        #expect(Set(stages.keys) == ["seeder", "finder", "validator", "monitor", "synchronizer", "refresher", "api", "dvm"])
         for (name, stage) in stages {
             #expect(stage["consecutive_failures"] as? Int == 0, "\(name)")
             #expect(stage["last_success"] is Int, "\(name)")

@@ -1,6 +1,7 @@
 import Archive
 import BrotrTestSupport
 import Foundation
+import GRDB
 import Glibc
 import Nostr
 import Testing
@@ -55,7 +56,7 @@ import Testing
     }
 
     /// An archive with events at two relays, analytics built, and `brotr serve` on it.
-    struct Served {
+    final class Served: Sendable {
         let tmp: TempDirectory
         let data: URL
         let port: Int
@@ -63,7 +64,21 @@ import Testing
         let events: [Event]
         var base: String { "http://127.0.0.1:\(port)" }
 
-        static func start(_ name: String, apiConfig: String = "") async throws -> Served {
+        private init(tmp: TempDirectory, data: URL, port: Int, serve: ChildProcess, events: [Event]) {
+            self.tmp = tmp
+            self.data = data
+            self.port = port
+            self.serve = serve
+            self.events = events
+        }
+
+        /// - Parameters:
+        ///   - padding: rows of made-up authors added to pubkey_counts, for queries that take a while.
+        ///   - stagesOn: the stages that run besides the HTTP server (none by default).
+        ///   - extraConfig: more of brotr.yaml; `KEYFILE` in it becomes the path of a new key.
+        static func start(
+            _ name: String, apiConfig: String = "", padding: Int = 0, stagesOn: Set<String> = [], extraConfig: String = "", dvmKey: Bool = false
+        ) async throws -> Served {
             let tmp = try TempDirectory(name)
             let data = tmp.url.appendingPathComponent("data")
             var generator = CorpusGenerator(seed: 3, authors: 6, start: 1_700_000_000)
@@ -78,18 +93,42 @@ import Testing
             }
             let refresh = try await BrotrCLI.run(["run", "refresher", "--once", "--data", data.path])
             #expect(refresh.status == 0 && refresh.stdout.hasPrefix("rebuilt: events 150, observations 180"), "\(refresh.stdout) \(refresh.stderr)")
+            if padding > 0 {
+                let index = try DatabaseQueue(path: data.appendingPathComponent("index.sqlite").path)
+                try await index.write { db in
+                    try db.execute(
+                        sql: """
+                            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+                            INSERT INTO pubkey_counts SELECT printf('%064x', i), 1, 1, 0, 0 FROM n
+                            """, arguments: [padding])
+                }
+            }
             let port = try ServeCLITests.freePort()
-            let off = ["seeder", "finder", "validator", "monitor", "synchronizer", "refresher"].map { "\($0):\n  enabled: false\n" }.joined()
-            try (off + "http:\n  listen: 127.0.0.1:\(port)\n" + apiConfig).write(
+            var extra = extraConfig
+            if dvmKey {
+                let keyFile = tmp.url.appendingPathComponent("dvm.key")
+                try SecretKey.generate().hex.write(to: keyFile, atomically: true, encoding: .utf8)
+                extra = extra.replacingOccurrences(of: "KEYFILE", with: keyFile.path)
+            }
+            let off = ["seeder", "finder", "validator", "monitor", "synchronizer", "refresher", "dvm"].filter { !stagesOn.contains($0) }
+            try (off.map { "\($0):\n  enabled: false\n" }.joined() + "http:\n  listen: 127.0.0.1:\(port)\n" + apiConfig + extra).write(
                 to: data.appendingPathComponent("brotr.yaml"), atomically: true, encoding: .utf8)
-            let serve = try BrotrCLI.start(["serve", "--data", data.path], stderrFile: tmp.url.appendingPathComponent("serve.log"))
+            let served = Served(tmp: tmp, data: data, port: port, serve: try launch(data, tmp), events: events)
+            try await served.waitUntilReady()
+            return served
+        }
+
+        private static func launch(_ data: URL, _ tmp: TempDirectory) throws -> ChildProcess {
+            try BrotrCLI.start(["serve", "--data", data.path], stderrFile: tmp.url.appendingPathComponent("serve-\(UUID().uuidString.prefix(8)).log"))
+        }
+
+        private func waitUntilReady() async throws {
             var ready = false
             for _ in 0..<300 where !ready && serve.process.isRunning {
                 try await Task.sleep(for: .milliseconds(100))
-                ready = (try? await ServeCLITests.get("http://127.0.0.1:\(port)/v1/schema"))?.status == 200
+                ready = (try? await ServeCLITests.get("\(base)/v1/schema"))?.status == 200
             }
             #expect(ready, "\(serve.stderr.suffix(2000))")
-            return Served(tmp: tmp, data: data, port: port, serve: serve, events: events)
         }
 
         func stop() {
@@ -189,6 +228,15 @@ import Testing
         #expect(metrics.contains(#"service_gauge{service="api",name="tables_exposed"} 14"#))
         #expect(metrics.contains(#"api_request_duration_seconds_count{service="api"}"#))
         #expect(metrics.contains(#"service_counter_total{service="api",name="requests_failed"}"#))
+    }
+
+    @Test func aSlowQueryIsA504AndTheServerGoesOn() async throws {
+        let s = try await Served.start("api-timeout", apiConfig: "api:\n  request_timeout: 5ms\n", padding: 300_000)
+        defer { s.stop() }
+        // A pattern no row matches, over 300,000 rows: far longer than 5 ms.
+        let slow = try await s.get("/v1/pubkey_counts?pubkey=ilike:%25zz%25")
+        #expect(slow.status == 504 && slow.body == #"{"error":"Query timeout"}"#, "\(slow.body)")
+        #expect(try await s.get("/v1/kind_counts/1").status == 200)
     }
 
     @Test func hostileRequestsGetTheirStatusAndLeakNothing() async throws {

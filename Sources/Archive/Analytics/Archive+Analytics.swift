@@ -71,7 +71,7 @@ extension Archive {
             return try pool.read { db in
                 let handle = db.sqliteConnection
                 sqlite3_progress_handler(
-                    handle, 2000,
+                    handle, 1000,
                     { context in
                         guard let context else { return 0 }
                         return Unmanaged<DeadlineBox>.fromOpaque(context).takeUnretainedValue().isPast ? 1 : 0

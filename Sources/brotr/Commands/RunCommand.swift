@@ -34,9 +34,7 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = try options.load(data: data.directory, network: network)
-        guard let stage = Stage(rawValue: stage), StageFactory.available.contains(stage) else {
-            throw NotImplemented.fail("run \(self.stage)\(once ? " --once" : "")")
-        }
+        guard let stage = Stage(rawValue: stage) else { throw ValidationError("unknown stage '\(self.stage)'") }
         let archive = try Archive.open(data.directory, configuration: config.archive)
         guard once else {
             // Until SIGTERM/SIGINT, at the stage's interval, even when the config disables it.
@@ -44,7 +42,7 @@ struct RunCommand: AsyncParsableCommand {
             config.enable(stage)
             return try await ServeRuntime.run([stage], archive: archive, config: config, http: stage == .api)
         }
-        guard let made = try StageFactory.make(stage, archive: archive, config: config) else { throw NotImplemented.fail("run \(stage.rawValue) --once") }
+        let made = try StageFactory.make(stage, archive: archive, config: config)
         switch made.stage {
         case let synchronizer as Synchronizer:
             let report = try await synchronizer.runCycle()
@@ -72,6 +70,11 @@ struct RunCommand: AsyncParsableCommand {
             for check in MonitorCheck.allCases where r.checkSucceeded[check] != nil || r.checkFailed[check] != nil {
                 print("check\t\(check.rawValue)\tpassed \(r.checkSucceeded[check] ?? 0)\tfailed \(r.checkFailed[check] ?? 0)")
             }
+        case let dvm as DVM:
+            let r = try await dvm.runCycle()
+            print(
+                "requests \(r.requests): answered \(r.answered), errors \(r.failed), payment required \(r.paymentRequired); ignored \(r.ignored); "
+                    + "announced \(r.announced ? "yes" : "no")")
         case let refresher as Refresher:
             let r = try await refresher.runCycle(full: full)
             print("\(r.full ? "rebuilt" : "refreshed"): events \(r.events), observations \(r.observations), snapshots \(r.snapshots)")
@@ -96,7 +99,7 @@ extension BrotrConfig {
         case .synchronizer: synchronizer.enabled = true
         case .refresher: refresher.enabled = true
         case .api: api.enabled = true
-        case .dvm: break
+        case .dvm: dvm.enabled = true
         }
     }
 }

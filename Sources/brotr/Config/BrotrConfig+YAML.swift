@@ -23,6 +23,7 @@ extension BrotrConfig {
         monitor = try StageConfig(root.section("monitor"), defaults: monitor, settings: MonitorSettings.init)
         synchronizer = try StageConfig(root.section("synchronizer"), defaults: synchronizer, settings: SynchronizerSettings.init)
         refresher = try StageConfig(root.section("refresher"), defaults: refresher) { _ in RefresherSettings() }
+        dvm = try StageConfig(root.section("dvm"), defaults: dvm, settings: DVMSettings.init)
         try root.finish()
     }
 }

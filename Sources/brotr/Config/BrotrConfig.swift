@@ -23,6 +23,7 @@ struct BrotrConfig: Equatable, Sendable {
     var monitor = StageConfig(interval: .seconds(300), settings: MonitorSettings())
     var synchronizer = StageConfig(interval: .seconds(900), settings: SynchronizerSettings())
     var refresher = StageConfig(interval: .seconds(300), settings: RefresherSettings())
+    var dvm = StageConfig(interval: .seconds(30), settings: DVMSettings())
 }
 
 /// A stage's section: whether `brotr serve` runs it and how often (the runtime's part),

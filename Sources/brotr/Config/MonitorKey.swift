@@ -1,18 +1,23 @@
 import Foundation
 import Nostr
 
-/// The Monitor's secret key: from the environment variable BROTR_MONITOR_KEY, or else the
-/// file `monitor.key_file` names, as 64 hex digits or an nsec. Never logged: errors say
-/// where the key was looked for and what was wrong with it, not what it was.
+/// A stage's secret key: from an environment variable (BROTR_MONITOR_KEY, BROTR_DVM_KEY),
+/// or else the file its `key_file` names, as 64 hex digits or an nsec. Never logged: errors
+/// say where the key was looked for and what was wrong with it, not what it was.
 enum MonitorKey {
     static let environmentVariable = "BROTR_MONITOR_KEY"
 
-    /// The key, or nil when neither source gives one.
+    /// The Monitor's key, or nil when neither source gives one.
     /// - Throws: ``ConfigError`` when a source is set but unusable (a missing file, text that
     ///   is not a key).
     static func load(environment: [String: String] = ProcessInfo.processInfo.environment, keyFile: String) throws -> SecretKey? {
-        if let text = environment[environmentVariable], !text.isEmpty {
-            return try parse(text, source: "the environment variable \(environmentVariable)", keyPath: nil)
+        try load(environment: environment, variable: environmentVariable, keyFile: keyFile, stage: "monitor")
+    }
+
+    /// The key of `stage` from `variable` or `keyFile` (`<stage>.key_file`), or nil.
+    static func load(environment: [String: String], variable: String, keyFile: String, stage: String) throws -> SecretKey? {
+        if let text = environment[variable], !text.isEmpty {
+            return try parse(text, source: "the environment variable \(variable)", keyPath: nil)
         }
         guard !keyFile.isEmpty else { return nil }
         let text: String
@@ -20,10 +25,16 @@ enum MonitorKey {
             text = try String(contentsOfFile: keyFile, encoding: .utf8)
         } catch {
             throw ConfigError(
-                file: nil, line: nil, keyPath: "monitor.key_file",
-                message: "cannot read the monitor key file \(keyFile): \((error as NSError).localizedDescription)")
+                file: nil, line: nil, keyPath: "\(stage).key_file",
+                message: "cannot read the \(stage) key file \(keyFile): \((error as NSError).localizedDescription)")
         }
-        return try parse(text, source: "the monitor key file \(keyFile)", keyPath: "monitor.key_file")
+        return try parse(text, source: "the \(stage) key file \(keyFile)", keyPath: "\(stage).key_file")
+    }
+
+    /// The DVM's key: BROTR_DVM_KEY, `dvm.key_file`, or else the Monitor's.
+    static func loadDVM(environment: [String: String] = ProcessInfo.processInfo.environment, keyFile: String, monitorKeyFile: String) throws -> SecretKey? {
+        try load(environment: environment, variable: "BROTR_DVM_KEY", keyFile: keyFile, stage: "dvm")
+            ?? load(environment: environment, keyFile: monitorKeyFile)
     }
 
     static func parse(_ text: String, source: String, keyPath: String?) throws -> SecretKey {

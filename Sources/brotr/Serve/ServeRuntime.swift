@@ -16,7 +16,8 @@ enum ServeRuntime {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         var running: [String] = []
         for stage in stages {
-            guard let made = try StageFactory.make(stage, archive: archive, config: config, apiMetrics: apiMetrics), made.enabled else { continue }
+            let made = try StageFactory.make(stage, archive: archive, config: config, apiMetrics: apiMetrics)
+            guard made.enabled else { continue }
             let settings = StageRunner.Settings(
                 interval: made.interval.duration, maxConsecutiveFailures: config.runtime.maxConsecutiveFailures,
                 maxBackoff: config.runtime.maxBackoff.duration)

@@ -5,15 +5,15 @@ import Services
 
 /// Builds the stages the configuration enables, for `serve` and `run`.
 enum StageFactory {
-    /// The stages brotr can run today.
-    static let available: [Stage] = [.seeder, .finder, .validator, .monitor, .synchronizer, .refresher, .api]
+    /// The stages brotr runs, in pipeline order.
+    static let available: [Stage] = Stage.allCases
 
-    /// A stage and its interval, or nil when brotr cannot run that stage yet. Each stage
+    /// A stage, its interval and whether the config enables it. Each stage
     /// gets its settings and the network configuration as the file gave them.
     /// `apiMetrics` are the counts the HTTP server keeps, which the api stage reports.
     static func make(
         _ stage: Stage, archive: Archive, config: BrotrConfig, apiMetrics: APIMetrics = APIMetrics()
-    ) throws -> (stage: any CycleStage, interval: ConfigDuration, enabled: Bool)? {
+    ) throws -> (stage: any CycleStage, interval: ConfigDuration, enabled: Bool) {
         let network = config.network
         let logger = Logger(label: "brotr.\(stage.rawValue)")
         switch stage {
@@ -46,7 +46,14 @@ enum StageFactory {
             let stage = APIStage(metrics: apiMetrics, tablesExposed: config.api.servedTables.count)
             return (stage, .seconds(60), config.api.enabled && config.http.enabled)
         case .dvm:
-            return nil
+            let c = config.dvm
+            let key: SecretKey?
+            do {
+                key = try MonitorKey.loadDVM(keyFile: c.settings.keyFile, monitorKeyFile: config.monitor.settings.keyFile)
+            } catch {
+                throw CLIFailure("invalid configuration: \(error)")
+            }
+            return (DVM(archive: archive, settings: c.settings, network: network, key: key, logger: logger), c.interval, c.enabled)
         }
     }
 }
