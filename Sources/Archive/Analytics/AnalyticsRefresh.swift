@@ -53,7 +53,8 @@ struct AnalyticsRefresh {
         let clock = ContinuousClock()
         for step in AnalyticsSQL.steps {
             let started = clock.now
-            try db.execute(sql: step.sql, arguments: step.sql.contains(":now") ? ["now": now] : [])
+            let sql = full ? step.fullSQL ?? step.sql : step.sql
+            try db.execute(sql: sql, arguments: sql.contains(":now") ? ["now": now] : [])
             if step.changesRows { report.rowsChanged[step.table, default: 0] += db.changesCount }
             report.seconds[step.table, default: 0] += (clock.now - started).seconds
         }

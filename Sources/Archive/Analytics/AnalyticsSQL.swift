@@ -9,9 +9,11 @@ enum AnalyticsSQL {
         let table: String
         let sql: String
         let changesRows: Bool
+        /// What a full rebuild runs instead, when the whole index makes a shortcut true.
+        var fullSQL: String? = nil
 
         static func rows(_ table: String, _ sql: String) -> Step { Step(table: table, sql: sql, changesRows: true) }
-        static func keep(_ table: String, _ sql: String) -> Step { Step(table: table, sql: sql, changesRows: false) }
+        static func keep(_ table: String, _ sql: String, full: String? = nil) -> Step { Step(table: table, sql: sql, changesRows: false, fullSQL: full) }
     }
 
     /// NIP-01's categories of a kind, as BigBrotr's views name them.
@@ -161,7 +163,9 @@ enum AnalyticsSQL {
             CREATE TEMP TABLE n_net_event AS SELECT g.event, g.network FROM
                 (SELECT event, network, COUNT(*) AS n FROM d_obsx GROUP BY event, network) g
             WHERE g.n = (SELECT COUNT(*) FROM event_relay er JOIN relay r ON r.id = er.relay WHERE er.event = g.event AND r.network = g.network)
-            """),
+            """,
+            // Rebuilding, every observation is in the cycle: each pair is new.
+            full: "CREATE TEMP TABLE n_net_event AS SELECT DISTINCT event, network FROM d_obsx"),
         .keep("network_stats", """
             INSERT INTO analytics_network (network, events) SELECT network, COUNT(*) FROM n_net_event WHERE true GROUP BY network
             ON CONFLICT (network) DO UPDATE SET events = events + excluded.events

@@ -14,6 +14,8 @@ extension Archive {
         public var keptState = 0
         /// Bytes of a torn tail left for the next open to cut.
         public var tornTailBytes: Int64 = 0
+        /// Seconds spent rebuilding the analytics tables, the last step, from the new index.
+        public var analyticsSeconds = 0.0
     }
 
     /// Rebuilds `index.sqlite` from the segments alone: into a new file, then an atomic
@@ -99,7 +101,9 @@ extension Archive {
             })
             summary.keptState = try carryOverState(from: directory.indexFile, into: pool)
             let time = now ?? Int64(Date().timeIntervalSince1970)
+            let started = ContinuousClock.now
             try pool.write { db in _ = try AnalyticsRefresh(db: db, directory: directory, now: time).run(full: true) }
+            summary.analyticsSeconds = (ContinuousClock.now - started).seconds
             try finishBulkIndex(pool)
         }
         // The load wrote without syncing: the new index is durable before it takes the old one's place.

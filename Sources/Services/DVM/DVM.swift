@@ -3,7 +3,7 @@ import Foundation
 import Synchronization
 public import Logging
 public import Nostr
-public import Probes
+import Probes
 public import Transport
 
 /// A NIP-90 data vending machine over the analytics tables: each cycle reads the kind

@@ -1,4 +1,4 @@
-public import Archive
+import Archive
 public import Nostr
 
 /// A NIP-90 job request for a table query (kind 5050), read as BigBrotr's DVM reads it:

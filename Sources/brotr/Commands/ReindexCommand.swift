@@ -1,5 +1,6 @@
 import ArgumentParser
 import Archive
+import Foundation
 
 /// `brotr reindex`: rebuild the index from the segments alone.
 struct ReindexCommand: AsyncParsableCommand {
@@ -18,7 +19,7 @@ struct ReindexCommand: AsyncParsableCommand {
         }
         progress.finish()
         var line = "reindexed \(summary.events) events (\(summary.records) records) from \(summary.frames) frames in \(summary.segments) segments"
-        line += "; kept \(summary.keptState) state rows"
+        line += "; kept \(summary.keptState) state rows; analytics rebuilt in \(String(format: "%.1f", summary.analyticsSeconds)) s"
         if summary.tornTailBytes > 0 { line += "; a torn tail of \(summary.tornTailBytes) bytes is left for the next open" }
         print(line)
     }
