@@ -110,7 +110,7 @@ struct ServeBenchmark {
         // The whole curve, a mean per minute, so that flat can be seen to be flat.
         let perMinute = stride(from: 0, to: samples.count, by: 60).map { mean(samples[$0..<min(samples.count, $0 + 60)].map(\.rss)) >> 10 }
         print("RSS by minute (MiB): \(perMinute.map(String.init).joined(separator: " "))")
-        for stage in ["seeder", "finder", "validator", "monitor", "synchronizer"] {
+        for stage in ["seeder", "finder", "validator", "monitor", "synchronizer", "refresher", "api", "dvm"] {
             let count = Self.metric(metrics, "cycle_duration_seconds_count{service=\"\(stage)\"}") ?? 0
             let sum = Self.metric(metrics, "cycle_duration_seconds_sum{service=\"\(stage)\"}") ?? 0
             let failed = Self.metric(metrics, "service_counter_total{service=\"\(stage)\",name=\"cycles_failed\"}") ?? 0
