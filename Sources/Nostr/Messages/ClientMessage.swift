@@ -12,6 +12,8 @@ public enum ClientMessage: Sendable, Hashable {
     case count(SubscriptionID, [Filter])
     /// `["NEG-OPEN", <id>, <filter>, <hex>]`: start a NIP-77 reconciliation with an initial message.
     case negOpen(SubscriptionID, Filter, hex: String)
+    /// `["NEG-MSG", <id>, <hex>]`: the next message of a NIP-77 reconciliation.
+    case negMessage(SubscriptionID, hex: String)
     /// `["NEG-CLOSE", <id>]`: end a NIP-77 reconciliation.
     case negClose(SubscriptionID)
 
@@ -37,6 +39,10 @@ public enum ClientMessage: Sendable, Hashable {
         case .auth(let e): head("AUTH"); e.appendJSON(to: &out)
         case .negOpen(let id, let filter, let hex):
             head("NEG-OPEN"); sub(id); filters([filter])
+            out.append(UInt8(ascii: ","))
+            JSONWriter.appendString(hex, to: &out, style: .standard)
+        case .negMessage(let id, let hex):
+            head("NEG-MSG"); sub(id)
             out.append(UInt8(ascii: ","))
             JSONWriter.appendString(hex, to: &out, style: .standard)
         case .negClose(let id): head("NEG-CLOSE"); sub(id)

@@ -22,6 +22,13 @@ public enum Hex {
         return (isDecimal &* decimal | isLetter &* (letter &+ 10), 1 &- (isDecimal | isLetter))
     }
 
+    /// Decodes an even number of lowercase hex digits, of any length (NIP-77 messages).
+    public static func decode(_ text: some StringProtocol) -> [UInt8]? {
+        let count = text.utf8.count
+        guard count % 2 == 0 else { return nil }
+        return decode(text, count: count / 2)
+    }
+
     /// Decodes exactly `count` bytes from `2 * count` lowercase hex digits.
     static func decode(_ text: some StringProtocol, count: Int) -> [UInt8]? {
         var copy = String(text)
