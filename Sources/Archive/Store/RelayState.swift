@@ -32,10 +32,13 @@ public enum RelayStateUpdate: Sendable, Hashable {
     /// (nil: not probed this time, what was known stays), and counts `failures` checks in a
     /// row that found it down (0: it answered).
     case checked(relay: String, at: Int64, nip77: Bool?, failures: Int)
+    /// The Synchronizer found that the relay does (or does not) answer NIP-77
+    /// reconciliation: what the Monitor's probe records too, learned the other way.
+    case negentropy(relay: String, Bool)
 
     var relay: String {
         switch self {
-        case .synced(let relay, _, _), .insecure(let relay, _), .checked(let relay, _, _, _): relay
+        case .synced(let relay, _, _), .insecure(let relay, _), .checked(let relay, _, _, _), .negentropy(let relay, _): relay
         }
     }
 }
@@ -65,6 +68,10 @@ extension IndexWriter {
                 ON CONFLICT (relay) DO UPDATE SET checked_at = excluded.checked_at, nip77 = COALESCE(excluded.nip77, nip77),
                     check_failures = excluded.check_failures
                 """).execute(arguments: [relay, at, nip77, failures])
+        case .negentropy(_, let supported):
+            try db.cachedStatement(sql: """
+                INSERT INTO relay_state (relay, nip77) VALUES (?, ?) ON CONFLICT (relay) DO UPDATE SET nip77 = excluded.nip77
+                """).execute(arguments: [relay, supported])
         }
     }
 }

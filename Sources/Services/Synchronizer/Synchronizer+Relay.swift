@@ -24,7 +24,11 @@ extension Synchronizer {
     /// tenth of the time); one batch is written while the next is gathered, and the stream
     /// waits when the archive falls behind, so a relay that sends faster than the archive
     /// writes is slowed, not buffered.
-    nonisolated func sync(_ relay: RelayURL, cursor: Int64?, quirks: RelayQuirks, insecure: Bool = false, end: Int64) async -> SynchronizerReport {
+    /// With `negentropy`, the relay is reconciled first (NIP-77), and what is missing
+    /// fetched by id; the windows take over from where that could not finish.
+    nonisolated func sync(
+        _ relay: RelayURL, cursor: Int64?, quirks: RelayQuirks, insecure: Bool = false, negentropy: Bool = false, end: Int64
+    ) async -> SynchronizerReport {
         var report = SynchronizerReport()
         let since = max(settings.start, (cursor ?? settings.start - 1) + 1)
         guard since <= end else {
@@ -51,23 +55,49 @@ extension Synchronizer {
                 for case .synced(_, let durable, _) in o.relayUpdates { through = durable }
             }
         }
-        do {
-            try await RelayConnection.withConnection(to: relay, options: connectionOptions) { connection in
-                let stream = try WindowedStream(
-                    connection: connection, filters: settings.filters, since: since, until: end, options: streamOptions, quirks: quirks)
-                defer {
-                    learned = stream.quirks
-                    report.stream = stream.statistics
-                    report.bytesReceived = connection.bytesReceived
+        // NIP-77 first, on a connection of its own: a relay that stays silent is dropped by
+        // the negentropy timeout, and the windows then start on a fresh connection.
+        var reconciled = false
+        if negentropy {
+            var fallback: NegentropySession.Failure?
+            var options = connectionOptions
+            options.readTimeout = min(options.readTimeout, settings.negentropyTimeout)
+            do {
+                try await RelayConnection.withConnection(to: relay, options: options) { connection in
+                    defer { report.bytesReceived += connection.bytesReceived }
+                    let (done, failure) = try await reconcile(relay, connection: connection, since: since, end: end, quirks: quirks, ingest: ingest, report: &report)
+                    take(done)
+                    fallback = failure
                 }
-                while let window = try await stream.next() {
-                    pending.add(await IngestPipeline.prepare(.packed(window.events), parallelism: cores), through: window.through)
-                    if pending.events.count >= settings.batchSize || pending.bytes >= settings.batchBytes {
-                        take(try await ingest.submit(pending.batch(relay: relay, quirks: stream.quirks)))
+            } catch {
+                fallback = .transport("\(error)")
+            }
+            if let fallback {
+                report.negentropyFallbacks[fallback.reason, default: 0] += 1
+                logger.notice("negentropy fell back to windows", metadata: ["relay": "\(relay.url)", "reason": "\(fallback)"])
+            } else {
+                reconciled = true
+            }
+        }
+        do {
+            if !reconciled {
+                try await RelayConnection.withConnection(to: relay, options: connectionOptions) { connection in
+                    let stream = try WindowedStream(
+                        connection: connection, filters: settings.filters, since: since, until: end, options: streamOptions, quirks: quirks)
+                    defer {
+                        learned = stream.quirks
+                        report.stream = stream.statistics
+                        report.bytesReceived += connection.bytesReceived
                     }
-                    if ContinuousClock.now >= deadline, window.through < end {
-                        outcome = .partial
-                        break
+                    while let window = try await stream.next() {
+                        pending.add(await IngestPipeline.prepare(.packed(window.events), parallelism: cores), through: window.through)
+                        if pending.events.count >= settings.batchSize || pending.bytes >= settings.batchBytes {
+                            take(try await ingest.submit(pending.batch(relay: relay, quirks: stream.quirks)))
+                        }
+                        if ContinuousClock.now >= deadline, window.through < end {
+                            outcome = .partial
+                            break
+                        }
                     }
                 }
             }

@@ -8,6 +8,8 @@ extension Synchronizer: CycleStage {
             counters: [
                 "events_new": Double(r.eventsNew), "events_duplicate": Double(r.eventsDuplicate),
                 "events_invalid": Double(r.eventsInvalid), "bytes_received": Double(r.bytesReceived),
-            ])
+                "negentropy_windows": Double(r.negentropyWindows), "negentropy_fetched": Double(r.negentropyFetched),
+                "negentropy_observed": Double(r.negentropyObserved), "negentropy_messages": Double(r.negentropyMessages),
+            ].merging(r.negentropyFallbacks.map { ("negentropy_fallback_\($0.key)", Double($0.value)) }) { a, _ in a })
     }
 }

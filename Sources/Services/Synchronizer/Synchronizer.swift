@@ -42,7 +42,9 @@ public actor Synchronizer {
         var report = SynchronizerReport()
         await limits.forEach(relays, network: \.network) { relay in
             let state = states[relay.url] ?? RelayState()
-            return await self.sync(relay, cursor: state.syncThrough, quirks: state.quirks, insecure: state.insecure, end: end)
+            return await self.sync(
+                relay, cursor: state.syncThrough, quirks: state.quirks, insecure: state.insecure, negentropy: self.settings.usesNegentropy(relay, nip77: state.nip77),
+                end: end)
         } collect: { report.add($0) }
         return report
     }

@@ -20,6 +20,14 @@ public struct SynchronizerReport: Sendable {
     public var eventsInvalid = 0
     /// Failures, by relay URL.
     public var failures: [String: String] = [:]
+    /// NIP-77: windows reconciled, ids fetched because the archive lacked them, ids the
+    /// archive held already (an observation only), and fallbacks to windows by reason.
+    public var negentropyWindows = 0
+    public var negentropyFetched = 0
+    public var negentropyObserved = 0
+    public var negentropyFallbacks: [String: Int] = [:]
+    /// NIP-77 messages exchanged.
+    public var negentropyMessages = 0
 
     public init() {}
 
@@ -33,5 +41,10 @@ public struct SynchronizerReport: Sendable {
         bytesReceived += other.bytesReceived
         stream.add(other.stream)
         failures.merge(other.failures) { a, _ in a }
+        negentropyWindows += other.negentropyWindows
+        negentropyFetched += other.negentropyFetched
+        negentropyObserved += other.negentropyObserved
+        negentropyFallbacks.merge(other.negentropyFallbacks, uniquingKeysWith: +)
+        negentropyMessages += other.negentropyMessages
     }
 }

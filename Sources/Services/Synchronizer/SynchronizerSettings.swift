@@ -25,8 +25,24 @@ public struct SynchronizerSettings: Sendable, Hashable {
     public var stream = StreamOptions()
     /// Per-relay overrides, by relay URL.
     public var overrides: [String: RelayOverride] = [:]
+    /// NIP-77 first, for relays known to speak it (the Monitor's probe, or an earlier
+    /// reconciliation), with windows as the fallback.
+    public var negentropy = true
+    /// The most bytes of one negentropy message brotr writes (strfry's client uses 60,000).
+    public var negentropyFrameLimit = 60_000
+    /// Ids asked for per REQ when fetching what reconciliation found missing.
+    public var idBatch = 100
+    /// The longest wait for a negentropy answer: a relay silent this long does not speak
+    /// NIP-77 here, and windows take over.
+    public var negentropyTimeout: Duration = .seconds(10)
 
     public init() {}
+
+    /// Whether to try NIP-77 with `relay`, whose support is `nip77` (nil: not known).
+    func usesNegentropy(_ relay: RelayURL, nip77: Bool?) -> Bool {
+        if let forced = overrides[relay.url]?.negentropy { return forced }
+        return negentropy && filters.isEmpty && nip77 == true
+    }
 
     /// The connection and stream settings for one relay, after its override.
     func settings(for relay: RelayURL, network: NetworkConfiguration) -> (ConnectionOptions, StreamOptions) {
@@ -48,11 +64,16 @@ public struct RelayOverride: Sendable, Hashable {
     public var readTimeout: Duration?
     public var pageSize: Int?
     public var allowInsecure: Bool?
+    /// Always (true) or never (false) try NIP-77 with this relay, whatever is known of it.
+    public var negentropy: Bool?
 
-    public init(connectTimeout: Duration? = nil, readTimeout: Duration? = nil, pageSize: Int? = nil, allowInsecure: Bool? = nil) {
+    public init(
+        connectTimeout: Duration? = nil, readTimeout: Duration? = nil, pageSize: Int? = nil, allowInsecure: Bool? = nil, negentropy: Bool? = nil
+    ) {
         self.connectTimeout = connectTimeout
         self.readTimeout = readTimeout
         self.pageSize = pageSize
         self.allowInsecure = allowInsecure
+        self.negentropy = negentropy
     }
 }

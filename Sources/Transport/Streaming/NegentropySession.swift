@@ -25,7 +25,9 @@ public enum NegentropySession {
         case version(String)
         /// A message that does not parse, or more rounds than `maxRounds`.
         case malformed(String)
-        /// No answer in time, or the connection broke.
+        /// No answer within the read timeout.
+        case silent(String)
+        /// The connection broke.
         case transport(String)
 
         public var description: String {
@@ -34,6 +36,7 @@ public enum NegentropySession {
             case .unsupported(let s): "no NIP-77: \(s)"
             case .version(let s): "version: \(s)"
             case .malformed(let s): "malformed: \(s)"
+            case .silent(let s): "silence: \(s)"
             case .transport(let s): "transport: \(s)"
             }
         }
@@ -45,6 +48,7 @@ public enum NegentropySession {
             case .unsupported: "unsupported"
             case .version: "version"
             case .malformed: "malformed"
+            case .silent: "silence"
             case .transport: "transport"
             }
         }
@@ -93,6 +97,8 @@ public enum NegentropySession {
                 }
             }
             return .failure(.malformed("no agreement after \(maxRounds) rounds"))
+        } catch let error as TransportError where error.code == .readTimeout {
+            return .failure(.silent(error.message))
         } catch {
             return .failure(.transport("\(error)"))
         }

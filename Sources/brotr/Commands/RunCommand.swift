@@ -50,6 +50,11 @@ struct RunCommand: AsyncParsableCommand {
                 "relays synced \(report.relaysSynced), failed \(report.relaysFailed), partial \(report.relaysPartial); "
                     + "events new \(report.eventsNew), duplicate \(report.eventsDuplicate), invalid \(report.eventsInvalid); "
                     + "bytes received \(report.bytesReceived); requests \(report.stream.requests)")
+            if report.negentropyWindows > 0 || !report.negentropyFallbacks.isEmpty {
+                print(
+                    "negentropy: windows reconciled \(report.negentropyWindows), messages \(report.negentropyMessages), ids fetched \(report.negentropyFetched), "
+                        + "already archived \(report.negentropyObserved); fallbacks \(report.negentropyFallbacks.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))")
+            }
             for (relay, failure) in report.failures.sorted(by: { $0.key < $1.key }) { print("failed\t\(relay)\t\(failure)") }
             if report.relaysFailed > 0 { throw ExitCode(2) }
         case let seeder as Seeder:

@@ -75,6 +75,12 @@ extension SynchronizerSettings {
         connection.readTimeout = try section.duration("read_timeout", default: connection.readTimeout)
         connection.maxMessageBytes = try section.value("max_message_bytes", default: connection.maxMessageBytes)
         let filterTexts: [String] = try section.value("filters", default: [])
+        negentropy = try section.value("negentropy", default: negentropy)
+        negentropyFrameLimit = try section.value("negentropy_frame_limit", default: negentropyFrameLimit)
+        idBatch = try section.value("id_batch", default: idBatch)
+        negentropyTimeout = try section.duration("negentropy_timeout", default: negentropyTimeout)
+        try section.check(negentropyFrameLimit == 0 || (4096...16 << 20).contains(negentropyFrameLimit), "negentropy_frame_limit", "expected 0 (no limit) or 4096 to 16 MiB")
+        try section.check((1...1000).contains(idBatch), "id_batch", "expected 1 to 1000")
         try section.check((1...64).contains(concurrency), "concurrency", "expected 1 to 64")
         try section.check((1...100_000).contains(stream.pageSize), "page_size", "expected 1 to 100000")
         try section.check((1...1_000_000).contains(batchSize), "batch_size", "expected 1 to 1000000")
@@ -99,7 +105,7 @@ extension SynchronizerSettings {
             overrides[key] = RelayOverride(
                 connectTimeout: try o.optional("connect_timeout").map { (d: ConfigDuration) in d.duration },
                 readTimeout: try o.optional("read_timeout").map { (d: ConfigDuration) in d.duration }, pageSize: try o.optional("page_size"),
-                allowInsecure: try o.optional("allow_insecure"))
+                allowInsecure: try o.optional("allow_insecure"), negentropy: try o.optional("negentropy"))
             try o.finish()
         }
         try overridesSection.finish()
