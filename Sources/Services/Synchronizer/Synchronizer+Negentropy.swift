@@ -28,7 +28,9 @@ extension Synchronizer {
         while let window = windows.popLast() {
             let set = NegentropySet(try archive.negentropyItems(relay: relay.url, since: window.since, until: window.until))
             let filter = try Filter(since: window.since, until: window.until)
-            switch await NegentropySession.run(connection, filter: filter, set: set, frameLimit: settings.negentropyFrameLimit) {
+            // Rounds grow with the differences over the frame size, slowly: 1,000 is far
+            // past any real reconciliation, and ends one that never agrees.
+            switch await NegentropySession.run(connection, filter: filter, set: set, frameLimit: settings.negentropyFrameLimit, maxRounds: 1000) {
             case .success(let outcome):
                 need += outcome.need
                 report.negentropyWindows += 1

@@ -42,10 +42,27 @@ public struct TestRelayBehavior: Sendable {
     /// Say nothing at all to NEG-OPEN (by default the relay answers it with a NOTICE, as
     /// relays without NIP-77 do).
     public var ignoreNegentropy = false
+    /// Answer NIP-77 reconciliation (a responder built on brotr's own reconciler), and how.
+    /// nil: NEG-OPEN gets a NOTICE (or nothing, with `ignoreNegentropy`).
+    public var negentropy: NegentropyResponder?
     /// Headers added to the WebSocket upgrade response (Server, X-Powered-By).
     public var upgradeHeaders: [(name: String, value: String)] = []
     /// Handle every client message this many milliseconds late (a slow relay); 0: at once.
     public var answerDelayMilliseconds = 0
 
     public init() {}
+}
+
+/// How the test relay answers NIP-77: properly, or in one of the ways a responder can fail.
+public enum NegentropyResponder: Sendable, Equatable {
+    /// Answers as a relay with NIP-77 does.
+    case answers
+    /// Answers this many messages, then NEG-ERR.
+    case errorAfter(Int)
+    /// Answers with text that is not hex.
+    case malformedHex
+    /// Answers every message with one random fingerprint over everything: never agrees.
+    case neverConverges
+    /// Answers with a message larger than any sane frame (5 MiB).
+    case oversizedFrame
 }

@@ -18,6 +18,8 @@ final class TestRelayConnection: ChannelInboundHandler, @unchecked Sendable {
     private var challengeSent = false
     /// Subscriptions answered and not closed, whose filters new events are matched against.
     private var live: [String: [Filter]] = [:]
+    /// Open NIP-77 reconciliations: the responder for each, and the messages it answered.
+    private var reconciliations: [String: (responder: NegentropyReconciler, answered: Int)] = [:]
 
     init(state: TestRelay.Store, connectionIndex: Int) {
         self.state = state
@@ -79,11 +81,56 @@ final class TestRelayConnection: ChannelInboundHandler, @unchecked Sendable {
             send(#"["OK","\#(event.id.hex)",\#(ok),"\#(reason)"]"#, context: context)
         case "NEG-OPEN" where behavior.ignoreNegentropy:
             break
+        case "NEG-OPEN" where behavior.negentropy != nil && array.count >= 4:
+            guard let sub = array[1].stringValue, let filter = try? Filter(json: array[2].jsonText), let hex = array[3].stringValue else { return }
+            let events = state.withLock { $0.events }.filter { filter.matches($0) }
+            let set = NegentropySet(events.map { NegentropyItem(timestamp: UInt64($0.createdAt), id: $0.id) })
+            guard let responder = try? NegentropyReconciler(set: set, frameLimit: 500_000) else { return }
+            reconciliations[sub] = (responder, 0)
+            negentropyAnswer(sub, hex, knob: behavior.negentropy ?? .answers, context: context)
+        case "NEG-MSG" where array.count >= 3:
+            guard let sub = array[1].stringValue, let hex = array[2].stringValue else { return }
+            negentropyAnswer(sub, hex, knob: behavior.negentropy ?? .answers, context: context)
+        case "NEG-CLOSE":
+            if array.count >= 2, let sub = array[1].stringValue { reconciliations[sub] = nil }
         case "CLOSE":
             if array.count >= 2, let sub = array[1].stringValue { live[sub] = nil }
         default:
             send(#"["NOTICE","unsupported: \#(type)"]"#, context: context)
         }
+    }
+
+    /// One NIP-77 answer, as the knob says.
+    private func negentropyAnswer(_ sub: String, _ hex: String, knob: NegentropyResponder, context: ChannelHandlerContext) {
+        guard let session = reconciliations[sub] else {
+            send(#"["NEG-ERR",\#(quoted(sub)),"closed: no such reconciliation"]"#, context: context)
+            return
+        }
+        reconciliations[sub]?.answered += 1
+        switch knob {
+        case .errorAfter(let n) where session.answered >= n:
+            send(#"["NEG-ERR",\#(quoted(sub)),"closed: the test relay gave up"]"#, context: context)
+            return
+        case .malformedHex:
+            send(#"["NEG-MSG",\#(quoted(sub)),"not hex at all"]"#, context: context)
+            return
+        case .neverConverges:
+            let noise = (0..<16).map { _ in UInt8.random(in: 0...255) }
+            var bytes: [UInt8] = [0x61, 0x00, 0x00, 0x01]  // infinity, empty prefix, fingerprint
+            bytes += noise
+            send(#"["NEG-MSG",\#(quoted(sub)),"\#(Hex.encode(bytes))"]"#, context: context)
+            return
+        case .oversizedFrame:
+            send(#"["NEG-MSG",\#(quoted(sub)),""#  + String(repeating: "00", count: 5 << 20) + #""]"#, context: context)
+            return
+        default:
+            break
+        }
+        guard let bytes = Hex.decode(hex), let out = try? session.responder.respond(bytes) else {
+            send(#"["NEG-ERR",\#(quoted(sub)),"PROTOCOL-ERROR"]"#, context: context)
+            return
+        }
+        send(#"["NEG-MSG",\#(quoted(sub)),"\#(Hex.encode(out))"]"#, context: context)
     }
 
     private func answer(_ sub: String, _ filters: [Filter], behavior: TestRelayBehavior, context: ChannelHandlerContext) {
