@@ -38,10 +38,12 @@ public struct SynchronizerSettings: Sendable, Hashable {
 
     public init() {}
 
-    /// Whether to try NIP-77 with `relay`, whose support is `nip77` (nil: not known).
+    /// Whether to try NIP-77 with `relay`, whose support is `nip77` (nil: not known). Never
+    /// with sync filters: reconciliation covers every event of the window.
     func usesNegentropy(_ relay: RelayURL, nip77: Bool?) -> Bool {
+        guard filters.isEmpty else { return false }
         if let forced = overrides[relay.url]?.negentropy { return forced }
-        return negentropy && filters.isEmpty && nip77 == true
+        return negentropy && nip77 == true
     }
 
     /// The connection and stream settings for one relay, after its override.
