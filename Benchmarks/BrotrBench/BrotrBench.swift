@@ -15,22 +15,23 @@ import Synchronization
 ///     swift run -c release brotr-bench growth  [--events N] [--step S] [--sync N] [--dir PATH]
 ///     swift run -c release brotr-bench queries --dir PATH   (the query shapes on a grown archive)
 ///     swift run -c release brotr-bench corpus  [--events N] [--network STREAM] > corpus.jsonl
-///     swift run -c release brotr-bench relay   [--events N] [--port P] [--tls] [--page-cap N]   (a loopback test relay)
+///     swift run -c release brotr-bench relay   [--events N] [--port P] [--tls] [--page-cap N] [--negentropy] [--skip-every K]   (a loopback test relay)
 ///     swift run -c release brotr-bench sync    [--events N] [--page-size P]
 ///     swift run -c release brotr-bench serve   [--relays N] [--minutes M] [--restart-every S]
 ///     swift run -c release brotr-bench monitor [--relays N]   (live relays, plus slow and dead ones)
 ///     swift run -c release brotr-bench analytics [--events N] [--dir PATH]   (refresher and REST API)
+///     swift run -c release brotr-bench negentropy [--events N] [--skip-every K] [--dir PATH]   (NIP-77 against windows)
 @main
 enum BrotrBench {
     static func main() async {
         var events: Int?, rounds = 3, dir: String?, port = 0, pageSize = 500
         var relays = 10_000, minutes = 3.0, restartEvery: Int?, step = 500_000, syncCount = 100_000, network: Int?
-        var tls = false, pageCap: Int?
+        var tls = false, pageCap: Int?, negentropy = false, skipEvery: Int?
         var command = "verify"
         var args = CommandLine.arguments.dropFirst()
         while let arg = args.popFirst() {
             switch arg {
-            case "verify", "archive", "check", "growth", "queries", "corpus", "relay", "sync", "serve", "monitor", "analytics": command = arg
+            case "verify", "archive", "check", "growth", "queries", "corpus", "relay", "sync", "serve", "monitor", "analytics", "negentropy": command = arg
             case "--step": step = Int(args.popFirst() ?? "") ?? step
             case "--network": network = Int(args.popFirst() ?? "")
             case "--sync": syncCount = Int(args.popFirst() ?? "") ?? syncCount
@@ -44,8 +45,10 @@ enum BrotrBench {
             case "--dir": dir = args.popFirst()
             case "--tls": tls = true
             case "--page-cap": pageCap = Int(args.popFirst() ?? "")
+            case "--negentropy": negentropy = true
+            case "--skip-every": skipEvery = Int(args.popFirst() ?? "").map { max(2, $0) }
             default:
-                print("usage: brotr-bench [verify|archive|check|growth|queries|corpus|relay|sync|serve|monitor|analytics] [--events N] [--rounds R] [--step S] [--sync N] [--dir PATH] [--port P] [--page-size P] [--relays N] [--minutes M] [--restart-every S] [--network STREAM] [--tls] [--page-cap N]")
+                print("usage: brotr-bench [verify|archive|check|growth|queries|corpus|relay|sync|serve|monitor|analytics|negentropy] [--events N] [--rounds R] [--step S] [--sync N] [--dir PATH] [--port P] [--page-size P] [--relays N] [--minutes M] [--restart-every S] [--network STREAM] [--tls] [--page-cap N] [--negentropy] [--skip-every K]")
                 exit(64)
             }
         }
@@ -74,12 +77,16 @@ enum BrotrBench {
         case "relay":
             // The corpus served by the in-process test relay on 127.0.0.1, until killed: with
             // --tls over wss:// with a self-signed certificate; with --page-cap, at most that
-            // many events per REQ.
+            // many events per REQ; with --negentropy, answering NIP-77; with --skip-every K,
+            // without every Kth event of the corpus.
             do {
                 var generator = CorpusGenerator(seed: 2026)
                 var behavior = TestRelayBehavior()
                 behavior.pageCap = pageCap
-                let relay = try await TestRelay(events: (0..<(events ?? 100_000)).map { _ in generator.next() }, behavior: behavior, port: port, tls: tls)
+                behavior.negentropy = negentropy ? .answers : nil
+                let corpus = (0..<(events ?? 100_000)).map { _ in generator.next() }
+                let served = skipEvery.map { k in corpus.enumerated().filter { $0.offset % k != k - 1 }.map(\.element) } ?? corpus
+                let relay = try await TestRelay(events: served, behavior: behavior, port: port, tls: tls)
                 print(relay.url.url)
                 fflush(nil)
                 while true { try await Task.sleep(for: .seconds(3600)) }
@@ -112,6 +119,13 @@ enum BrotrBench {
         case "analytics":
             do {
                 try await AnalyticsBenchmark(count: max(events ?? 1_000_000, 10_000), directory: dir).run()
+            } catch {
+                print("error: \(error)")
+                exit(1)
+            }
+        case "negentropy":
+            do {
+                try await NegentropyBenchmark(count: max(events ?? 100_000, 1000), missingEvery: skipEvery ?? 100, directory: dir).run()
             } catch {
                 print("error: \(error)")
                 exit(1)

@@ -93,7 +93,7 @@ struct NegentropyTests {
 
     @Test(arguments: [
         (0, 0, 0), (0, 0, 5), (0, 5, 0), (31, 1, 0), (32, 0, 1), (100, 10, 10), (1000, 0, 0), (1000, 37, 41), (0, 3000, 0), (0, 0, 3000),
-        (20_000, 200, 200),
+        (20_000, 200, 200), (1_000_000, 1000, 1000), (0, 1_000_000, 0),
     ])
     func reconciliationFindsWhatEachSideLacks(shared: Int, onlyA: Int, onlyB: Int) throws {
         let (a, b) = Self.sets(shared: shared, onlyA: onlyA, onlyB: onlyB, seed: UInt64(shared * 31 + onlyA * 7 + onlyB))

@@ -29,6 +29,43 @@ struct RelaysAndExportTests {
         #expect(refused.status == 1)
     }
 
+    /// Events published late with old timestamps lie behind the cursor: `relays resync`
+    /// moves it back, and the next cycle (NIP-77 here) fetches exactly those.
+    @Test func resyncFindsEventsPublishedLateWithOldTimestamps() async throws {
+        var generator = CorpusGenerator(seed: 77, authors: 10, start: 1_700_000_000)
+        let events = (0..<400).map { _ in generator.next() }
+        let late = stride(from: 5, to: 400, by: 10).map { events[$0] }
+        let lateIDs = Set(late.map(\.id))
+        var behavior = TestRelayBehavior()
+        behavior.negentropy = .answers
+        let relay = try await TestRelay(events: events.filter { !lateIDs.contains($0.id) }, behavior: behavior)
+        defer { Task { await relay.stop() } }
+        let tmp = try TempDirectory("resync")
+        defer { tmp.remove() }
+        let data = tmp.file("data").path
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        try "synchronizer:\n  end_lag: 0s\n  overrides:\n    \"\(relay.url.url)\":\n      negentropy: true\n".write(
+            toFile: data + "/brotr.yaml", atomically: true, encoding: .utf8)
+        #expect(try await BrotrCLI.run(["relays", "add", "--data", data, "--allow-loopback", relay.url.url]).status == 0)
+        let first = try await BrotrCLI.run(["run", "synchronizer", "--once", "--data", data, "--allow-loopback"])
+        #expect(first.status == 0 && first.stdout.contains("events new 360,"), "\(first.stdout)\(first.stderr)")
+
+        relay.add(late)
+        let behind = try await BrotrCLI.run(["run", "synchronizer", "--once", "--data", data, "--allow-loopback"])
+        #expect(behind.stdout.contains("events new 0,"), "the cursor is past them: \(behind.stdout)")
+        let resync = try await BrotrCLI.run(["relays", "resync", "--data", data, "--allow-loopback", relay.url.url])
+        #expect(resync.status == 0 && resync.stdout.contains("\(relay.url.url)\tcursor "), "\(resync.stdout)\(resync.stderr)")
+        #expect(resync.stdout.hasSuffix("-> -1\n"), "\(resync.stdout)")
+        let again = try await BrotrCLI.run(["run", "synchronizer", "--once", "--data", data, "--allow-loopback"])
+        #expect(again.stdout.contains("events new 40,") && again.stdout.contains("ids fetched 40,"), "\(again.stdout)")
+        let exported = try await BrotrCLI.run(["export", "--data", data])
+        #expect(Set(exported.stdout.split(separator: "\n").compactMap { try? Event(json: String($0)).id }) == Set(events.map(\.id)))
+
+        // A relay never synced has no cursor to move: said, and a non-zero exit.
+        let unknown = try await BrotrCLI.run(["relays", "resync", "--data", data, "--allow-loopback", "ws://127.0.0.1:1"])
+        #expect(unknown.status == 1 && unknown.stderr.contains("never synced"), "\(unknown.stderr)")
+    }
+
     @Test func reimportingAnExportGivesTheSameArchive() async throws {
         let tmp = try TempDirectory("export")
         defer { tmp.remove() }

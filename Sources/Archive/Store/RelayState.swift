@@ -35,10 +35,15 @@ public enum RelayStateUpdate: Sendable, Hashable {
     /// The Synchronizer found that the relay does (or does not) answer NIP-77
     /// reconciliation: what the Monitor's probe records too, learned the other way.
     case negentropy(relay: String, Bool)
+    /// The operator asked for the relay's events from `since` on to be verified again: the
+    /// cursor moves back before `since` (never forward), what was learned of paging stays.
+    case rewound(relay: String, since: Int64)
 
     var relay: String {
         switch self {
-        case .synced(let relay, _, _), .insecure(let relay, _), .checked(let relay, _, _, _), .negentropy(let relay, _): relay
+        case .synced(let relay, _, _), .insecure(let relay, _), .checked(let relay, _, _, _), .negentropy(let relay, _),
+            .rewound(let relay, _):
+            relay
         }
     }
 }
@@ -72,6 +77,10 @@ extension IndexWriter {
             try db.cachedStatement(sql: """
                 INSERT INTO relay_state (relay, nip77) VALUES (?, ?) ON CONFLICT (relay) DO UPDATE SET nip77 = excluded.nip77
                 """).execute(arguments: [relay, supported])
+        case .rewound(_, let since):
+            try db.cachedStatement(sql: """
+                UPDATE relay_state SET sync_through = MIN(sync_through, ?) WHERE relay = ?
+                """).execute(arguments: [since - 1, relay])
         }
     }
 }

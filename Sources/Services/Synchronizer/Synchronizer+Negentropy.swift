@@ -69,6 +69,8 @@ extension Synchronizer {
             }
             fetched += try events.map { try PackedEvent(json: $0.jsonBytes) }
             report.negentropyFetched += events.count
+            report.stream.requests += 1
+            report.stream.received += events.count
             if fetched.count >= settings.batchSize {
                 outcomes += try await ingest.submit(IngestBatch(.packed(fetched), relay: relay, seenAt: now))
                 fetched = []

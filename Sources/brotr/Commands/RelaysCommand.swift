@@ -8,8 +8,8 @@ import Transport
 /// `brotr relays`: work with relay URLs and the relay table.
 struct RelaysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "relays", abstract: "Normalize relay URLs, and list or add relays in the archive.",
-        subcommands: [RelaysNormalizeCommand.self, RelaysAddCommand.self, RelaysListCommand.self])
+        commandName: "relays", abstract: "Normalize relay URLs, list or add relays in the archive, or sync them again.",
+        subcommands: [RelaysNormalizeCommand.self, RelaysAddCommand.self, RelaysListCommand.self, RelaysResyncCommand.self])
 }
 
 /// `brotr relays add`: put relays straight into the relay table (local testbeds).
@@ -65,5 +65,40 @@ struct RelaysListCommand: AsyncParsableCommand {
         for relay in try archive.relays() {
             print("\(relay.url)\t\(relay.network)\t\(relay.discoveredAt)")
         }
+    }
+}
+
+/// `brotr relays resync`: move relays' sync cursors back, so that the next cycle verifies
+/// their events again (events published late with old timestamps are found this way; with
+/// NIP-77 the check costs little more than the ids).
+struct RelaysResyncCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resync", abstract: "Make the next sync cycle verify relays' events again, from --since on.")
+
+    @OptionGroup var data: DataOptions
+    @OptionGroup var options: ConfigOptions
+    @OptionGroup var network: NetworkOptions
+    @Option(help: "Verify events from this Unix time on (default: all of them).") var since: Int64 = 0
+    @Argument(help: "Relay URLs, as the archive holds them.") var urls: [String]
+
+    func run() async throws {
+        let config = try options.load(data: data.directory, network: network)
+        let archive = try Archive.open(data.directory, configuration: config.archive)
+        guard let writer = archive.writer else { throw CLIFailure("the archive is not writable") }
+        let states = try archive.relayStates()
+        var updates: [RelayStateUpdate] = []
+        var unknown = 0
+        for url in urls {
+            let relay = (try? RelayURL(url, allowLoopback: true))?.url ?? url
+            guard let cursor = states[relay]?.syncThrough else {
+                printError("\(url): never synced, nothing to rewind (the next cycle syncs it from synchronizer.start)")
+                unknown += 1
+                continue
+            }
+            updates.append(.rewound(relay: relay, since: since))
+            print("\(relay)\tcursor \(cursor) -> \(min(cursor, since - 1))")
+        }
+        _ = try await writer.addRelays([], discoveredAt: 0, relayUpdates: updates)
+        if unknown > 0 { throw ExitCode(1) }
     }
 }

@@ -45,6 +45,9 @@ public struct TestRelayBehavior: Sendable {
     /// Answer NIP-77 reconciliation (a responder built on brotr's own reconciler), and how.
     /// nil: NEG-OPEN gets a NOTICE (or nothing, with `ignoreNegentropy`).
     public var negentropy: NegentropyResponder?
+    /// Refuse a NEG-OPEN whose filter matches more than this many events, as strfry does
+    /// past its limit (`blocked: too many query results`); nil: no limit, -1: refuse all.
+    public var negentropyMaxItems: Int?
     /// Headers added to the WebSocket upgrade response (Server, X-Powered-By).
     public var upgradeHeaders: [(name: String, value: String)] = []
     /// Handle every client message this many milliseconds late (a slow relay); 0: at once.

@@ -84,6 +84,10 @@ final class TestRelayConnection: ChannelInboundHandler, @unchecked Sendable {
         case "NEG-OPEN" where behavior.negentropy != nil && array.count >= 4:
             guard let sub = array[1].stringValue, let filter = try? Filter(json: array[2].jsonText), let hex = array[3].stringValue else { return }
             let events = state.withLock { $0.events }.filter { filter.matches($0) }
+            if let most = behavior.negentropyMaxItems, events.count > most {
+                send(#"["NEG-ERR",\#(quoted(sub)),"blocked: too many query results"]"#, context: context)
+                return
+            }
             let set = NegentropySet(events.map { NegentropyItem(timestamp: UInt64($0.createdAt), id: $0.id) })
             guard let responder = try? NegentropyReconciler(set: set, frameLimit: 500_000) else { return }
             reconciliations[sub] = (responder, 0)
