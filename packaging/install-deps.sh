@@ -22,6 +22,9 @@ if [ "${1:-}" = "--test" ]; then
     lz4               # `lz4 -t` checks segment files in tests
     python3           # fixture generators (tools/fixtures) and third-party test relays
     python3-venv
+    systemd           # `systemd-analyze verify` checks the packaged unit
+    passwd            # useradd and groupadd, copied into the throwaway root of the .deb test
+    binutils          # strip, for packaging/build-deb.sh
   )
 fi
 

@@ -149,6 +149,13 @@ struct ServeCLITests {
             #expect(lines.contains { $0.hasPrefix("service_gauge{service=\"monitor\",name=\"\(name)\"}") }, "\(name)")
         }
         #expect(try archive.metadataSnapshotCount() >= 3 * 6)
+        // Every series BigBrotr's dashboard and alerts query, for each stage; and brotr's own
+        // dashboard's.
+        #expect(DashboardSeries.missing(DashboardSeries.bigBrotr, in: metrics.body).isEmpty, "\(DashboardSeries.missing(DashboardSeries.bigBrotr, in: metrics.body))")
+        let own = try DashboardSeries.selectors(
+            inDashboard: ThirdPartyRelay.repositoryRoot.appendingPathComponent("packaging/monitoring/grafana/brotr.json").path)
+        #expect(own.count >= 10)
+        #expect(DashboardSeries.missing(own, in: metrics.body).isEmpty, "\(DashboardSeries.missing(own, in: metrics.body))")
 
         // SIGTERM: a clean exit (0) within the grace period, with margin for a loaded machine.
         serve.send(SIGTERM)
@@ -164,12 +171,13 @@ extension ServeCLITests {
         var status = StageBoard.Status()
         status.consecutiveFailures = 2
         status.lastError = "boom"
-        let (bad, body) = MonitoringServer.health(writable: false, stages: [.finder: status])
+        let (bad, body) = MonitoringServer.health(failure: "disk full", stages: [.finder: status])
         #expect(bad == 503)
         let object = try #require(try JSONSerialization.jsonObject(with: body) as? [String: Any])
         #expect(object["archive_writable"] as? Bool == false)
+        #expect(object["reason"] as? String == "disk full")
         #expect(((object["stages"] as? [String: Any])?["finder"] as? [String: Any])?["consecutive_failures"] as? Int == 2)
-        #expect(MonitoringServer.health(writable: true, stages: [:]).code == 200)
+        #expect(MonitoringServer.health(failure: nil, stages: [:]).code == 200)
     }
 }
 

@@ -68,7 +68,7 @@ public final class Archive: Sendable {
                 activeSegment: segment, size: size)
             let filters = RunFilters()
             return Archive(
-                directory: directory, pool: pool, writer: ArchiveWriter(pool: pool, segments: segmentWriter, filters: filters), lock: lock,
+                directory: directory, pool: pool, writer: ArchiveWriter(pool: pool, segments: segmentWriter, filters: filters, minFreeBytes: configuration.minFreeBytes), lock: lock,
                 filters: filters)
         }
     }
@@ -214,6 +214,11 @@ public final class Archive: Sendable {
             return try body()
         } catch let error as ArchiveError {
             throw error
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL || error.resultCode == .SQLITE_IOERR {
+            // The disk, not the index: the transaction was rolled back, and the same write
+            // succeeds once there is room again.
+            let what = error.resultCode == .SQLITE_FULL ? "no space left for the index" : "the index could not be read or written"
+            throw ArchiveError(.io, "\(what) (SQLite: \(error.message ?? "\(error.resultCode)")); free space or fix the disk, and writing resumes")
         } catch let error as DatabaseError {
             throw ArchiveError(.index, "SQLite: \(error.message ?? "\(error.resultCode)")")
         }

@@ -8,11 +8,16 @@ public struct ArchiveConfiguration: Sendable, Hashable {
     public var maxFramePayload: Int
     /// LZ4 level: 0-2 fast, 3-12 LZ4-HC.
     public var compressionLevel: Int32
+    /// Writes stop while the file system holding the data directory has less free space
+    /// than this, so that the index, its WAL and a merge always have room (0: write until
+    /// the disk is full).
+    public var minFreeBytes: Int64
 
-    public init(maxSegmentBytes: Int64 = 64 << 20, maxFramePayload: Int = 64 << 10, compressionLevel: Int32 = 0) {
+    public init(maxSegmentBytes: Int64 = 64 << 20, maxFramePayload: Int = 64 << 10, compressionLevel: Int32 = 0, minFreeBytes: Int64 = 256 << 20) {
         self.maxSegmentBytes = maxSegmentBytes
         self.maxFramePayload = maxFramePayload
         self.compressionLevel = compressionLevel
+        self.minFreeBytes = minFreeBytes
     }
 }
 

@@ -26,17 +26,59 @@ public actor ArchiveWriter {
 
     /// The I/O failure of the last write, cleared by the next write that succeeds (a full
     /// disk, say). A batch refused for its content does not count.
-    private var lastIOFailure: ArchiveError?
+    private var lastIOFailure: ArchiveError? {
+        didSet {
+            // One line per change of state, not one per failed write.
+            switch (oldValue, lastIOFailure) {
+            case (nil, let failure?):
+                logger.error("archive writes failing; stages retry with back-off", metadata: ["error": "\(failure)"])
+            case (_?, nil):
+                logger.notice("archive writes resumed")
+            default: break
+            }
+        }
+    }
+    /// `archive.min_free_bytes`.
+    let minFreeBytes: Int64
+    private let logger = Logger(label: "brotr.archive")
 
     /// False when the last write failed on I/O, or once a failed batch left the segment
     /// ahead of the index (writing then stops until the archive is reopened). Health
     /// checks report it.
     public var isWritable: Bool { poisoned == nil && lastIOFailure == nil }
 
-    init(pool: DatabasePool, segments: SegmentWriter, filters: RunFilters) {
+    /// Why the archive cannot write, when it cannot (``isWritable`` is false).
+    public var writeFailure: ArchiveError? { poisoned ?? lastIOFailure }
+
+    init(pool: DatabasePool, segments: SegmentWriter, filters: RunFilters, minFreeBytes: Int64) {
         self.pool = pool
         self.segments = segments
         self.filters = filters
+        self.minFreeBytes = minFreeBytes
+    }
+
+    /// Throws what stands in the way of the next write: a failed batch that could not be
+    /// rolled back, or less free space than `archive.min_free_bytes`. Stages call it before
+    /// a cycle, so that a full disk stops work before relays are asked for events.
+    public func ensureWritable() throws {
+        if let poisoned { throw poisoned }
+        do {
+            try checkFreeSpace()
+        } catch let error as ArchiveError {
+            lastIOFailure = error
+            throw error
+        }
+    }
+
+    /// - Throws: ``ArchiveError/Code/io`` when the data directory's file system has less
+    ///   free space than `minFreeBytes`.
+    private func checkFreeSpace() throws {
+        guard minFreeBytes > 0, let free = directory.freeBytes, free < minFreeBytes else { return }
+        throw ArchiveError(
+            .io,
+            "only \(free >> 20) MiB free, below archive.min_free_bytes (\(minFreeBytes >> 20) MiB): writing paused; "
+                + "free space there (or lower the setting) and writing resumes by itself",
+            file: directory.path)
     }
 
     /// Archives a batch durably.
@@ -68,6 +110,7 @@ public actor ArchiveWriter {
         if let poisoned { throw poisoned }
         let mark = segments.mark
         do {
+            try checkFreeSpace()
             let result = try Archive.wrap(body)
             lastIOFailure = nil
             return result

@@ -40,6 +40,11 @@ public actor Finder: CycleStage {
         public var position: Int64 = 0
         public var sourcesFetched = 0
         public var sourcesFailed = 0
+        /// Of `urlsFound`, those found in events and those found in HTTP sources.
+        public var urlsFromEvents = 0
+        public var urlsFromSources = 0
+        /// HTTP sources configured.
+        public var sourcesTotal = 0
     }
 
     let archive: Archive
@@ -58,7 +63,13 @@ public actor Finder: CycleStage {
     public func cycle() async throws -> CycleFigures {
         let report = try await runCycle()
         return CycleFigures(
-            gauges: ["position": Double(report.position)],
+            // BigBrotr's dashboard reads these as gauges of the last cycle.
+            gauges: [
+                "position": Double(report.position), "total_sources": Double(report.sourcesTotal),
+                "sources_fetched": Double(report.sourcesFetched), "rows_seen": Double(report.eventsScanned),
+                "relays_seen": Double(report.urlsFound), "candidates_found_from_events": Double(report.urlsFromEvents),
+                "candidates_found_from_api": Double(report.urlsFromSources),
+            ],
             counters: [
                 "events_scanned": Double(report.eventsScanned), "candidates_added": Double(report.candidatesAdded),
                 "sources_fetched": Double(report.sourcesFetched), "sources_failed": Double(report.sourcesFailed),
@@ -86,6 +97,8 @@ public actor Finder: CycleStage {
             report.position = last.position
             if batch.count < limit { break }
         }
+        report.urlsFromEvents = found.count
+        report.sourcesTotal = settings.sources.count
         let now = Int64(Date().timeIntervalSince1970)
         var updates: [ServiceStateUpdate] = []
         if report.position != start {
@@ -109,6 +122,7 @@ public actor Finder: CycleStage {
             }
         }
         report.urlsFound = found.count
+        report.urlsFromSources = found.count - report.urlsFromEvents
         guard !updates.isEmpty else { return report }
         report.candidatesAdded = try await CandidateStore(archive: archive).add(found, at: now, alsoCommit: updates)
         return report

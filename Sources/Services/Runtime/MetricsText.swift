@@ -24,6 +24,8 @@ public enum MetricsText {
             for (name, value) in status.gauges.sorted(by: { $0.key < $1.key }) { gauges.append((service, name, value)) }
             counters.append((service, "cycles_success", Double(status.cyclesSucceeded)))
             counters.append((service, "cycles_failed", Double(status.cyclesFailed)))
+            // BigBrotr's HighFailureRate alert sums the errors_* counters' rates by service.
+            counters.append((service, "errors_cycle", Double(status.cyclesFailed)))
             for (name, value) in status.counters.sorted(by: { $0.key < $1.key }) { counters.append((service, name, value)) }
         }
         for (service, values) in extraGauges.sorted(by: { $0.key < $1.key }) {

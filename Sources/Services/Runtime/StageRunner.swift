@@ -26,12 +26,18 @@ public struct StageRunner: Service {
     let settings: Settings
     let board: StageBoard
     let logger: Logger
+    /// Run before each cycle; what it throws fails the cycle (an archive that cannot write
+    /// stops work before any is done, and the stage backs off like any failure).
+    let precondition: (@Sendable () async throws -> Void)?
 
-    public init(_ stage: any CycleStage, settings: Settings, board: StageBoard, logger: Logger) {
+    public init(
+        _ stage: any CycleStage, settings: Settings, board: StageBoard, logger: Logger, precondition: (@Sendable () async throws -> Void)? = nil
+    ) {
         self.stage = stage
         self.settings = settings
         self.board = board
         self.logger = logger
+        self.precondition = precondition
     }
 
     public func run() async throws {
@@ -42,6 +48,7 @@ public struct StageRunner: Service {
             let clock = ContinuousClock()
             let started = clock.now
             do {
+                try await precondition?()
                 let figures = try await stage.cycle()
                 let seconds = Self.seconds(clock.now - started)
                 consecutiveFailures = 0

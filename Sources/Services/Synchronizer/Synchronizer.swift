@@ -40,6 +40,7 @@ public actor Synchronizer {
         let end = Int64(Date().timeIntervalSince1970) - settings.endLag
         let limits = NetworkLimits(total: settings.concurrency, perNetwork: settings.networkConcurrency)
         var report = SynchronizerReport()
+        report.relaysTotal = relays.count
         await limits.forEach(relays, network: \.network) { relay in
             let state = states[relay.url] ?? RelayState()
             return await self.sync(

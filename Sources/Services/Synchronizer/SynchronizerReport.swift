@@ -2,6 +2,8 @@ public import Transport
 
 /// What one Synchronizer cycle did.
 public struct SynchronizerReport: Sendable {
+    /// Relays the cycle set out to sync.
+    public var relaysTotal = 0
     /// Relays that reached their end time, or had nothing to do.
     public var relaysSynced = 0
     /// Relays that failed (connection, protocol, timeout); their cursor kept what was done.

@@ -41,7 +41,11 @@ public actor Validator: CycleStage {
     public func cycle() async throws -> CycleFigures {
         let r = try await runCycle()
         return CycleFigures(
-            gauges: ["candidates": Double(r.remaining)],
+            // total, validated and not_validated: BigBrotr's dashboard reads the last cycle's.
+            gauges: [
+                "candidates": Double(r.remaining), "total": Double(r.checked), "validated": Double(r.promoted),
+                "not_validated": Double(r.checked - r.promoted),
+            ],
             counters: ["checked": Double(r.checked), "promoted": Double(r.promoted), "failed": Double(r.failed), "dropped": Double(r.dropped)])
     }
 

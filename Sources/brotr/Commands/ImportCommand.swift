@@ -65,20 +65,28 @@ struct ImportCommand: AsyncParsableCommand {
                 progress.update(done: Int64(summary.total), total: nil, unit: "events")
             }
         }
-        while true {
-            var lines: [IngestBatch.Line] = []
-            while lines.count < batchSize, let line = try reader.next() {
-                if line.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-                if line.truncated {
-                    summary.reject(line: line.number, text: line.bytes, error: NostrError(.invalidEvent, "line longer than \(maxLine) bytes"))
-                    continue
+        do {
+            while true {
+                var lines: [IngestBatch.Line] = []
+                while lines.count < batchSize, let line = try reader.next() {
+                    if line.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+                    if line.truncated {
+                        summary.reject(line: line.number, text: line.bytes, error: NostrError(.invalidEvent, "line longer than \(maxLine) bytes"))
+                        continue
+                    }
+                    lines.append(.init(bytes: line.bytes, number: line.number))
                 }
-                lines.append(.init(bytes: line.bytes, number: line.number))
+                if lines.isEmpty { break }
+                report(try await pipeline.submit(IngestBatch(.json(lines), relay: relayURL, seenAt: seenAt)))
             }
-            if lines.isEmpty { break }
-            report(try await pipeline.submit(IngestBatch(.json(lines), relay: relayURL, seenAt: seenAt)))
+            report(try await pipeline.finish())
+        } catch {
+            progress.finish()
+            StandardOutput.writeLine(summary.report)
+            throw CLIFailure(
+                "import stopped: \(error)\nThe events acknowledged above (ack lines) are archived. Fix the cause and run the same "
+                    + "import again: what is archived already counts as duplicate.")
         }
-        report(try await pipeline.finish())
         progress.finish()
         StandardOutput.writeLine(summary.report)
     }

@@ -54,6 +54,20 @@ extension ConfigOptions {
     }
 }
 
+extension ConfigOptions {
+    /// Reads the config again as ``loadWithSource(data:network:)`` does, for SIGHUP: the
+    /// same file and flags, but logging stays as it was installed (once per process).
+    func reloader(data: DataDirectory?, network: NetworkOptions?) -> @Sendable () throws -> BrotrConfig {
+        let explicit = config
+        let allowLoopback = network?.allowLoopback == true
+        return {
+            var loaded = try ConfigLoader.load(explicit: explicit, data: data)
+            if allowLoopback { loaded.config.network.allowLoopback = true }
+            return loaded.config
+        }
+    }
+}
+
 /// A command failure with a message for the user; exits 1.
 struct CLIFailure: Error, CustomStringConvertible {
     let description: String

@@ -40,7 +40,14 @@ struct RunCommand: AsyncParsableCommand {
             // Until SIGTERM/SIGINT, at the stage's interval, even when the config disables it.
             var config = config
             config.enable(stage)
-            return try await ServeRuntime.run([stage], archive: archive, config: config, http: stage == .api)
+            let reload = options.reloader(data: data.directory, network: network)
+            return try await ServeRuntime.run(
+                [stage], archive: archive, config: config, http: stage == .api,
+                reload: {
+                    var next = try reload()
+                    next.enable(stage)
+                    return next
+                })
         }
         let made = try StageFactory.make(stage, archive: archive, config: config)
         switch made.stage {

@@ -8,7 +8,10 @@ import Transport
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve", abstract: "Run every enabled pipeline stage and the HTTP server in one process.",
-        discussion: "Stops cleanly on SIGTERM or SIGINT (exit 0) after at most runtime.shutdown_grace.")
+        discussion: """
+            Stops cleanly on SIGTERM or SIGINT (exit 0) after at most runtime.shutdown_grace. SIGHUP reads the \
+            configuration again and restarts the stages with it; an invalid file is refused and the old settings stay.
+            """)
 
     @OptionGroup var data: DataOptions
     @OptionGroup var options: ConfigOptions
@@ -23,6 +26,7 @@ struct ServeCommand: AsyncParsableCommand {
                 "allow_loopback": "\(loaded.config.network.allowLoopback)",
             ])
         let archive = try Archive.open(data.directory, configuration: loaded.config.archive)
-        try await ServeRuntime.run(StageFactory.available, archive: archive, config: loaded.config, http: true)
+        try await ServeRuntime.run(
+            StageFactory.available, archive: archive, config: loaded.config, http: true, reload: options.reloader(data: data.directory, network: network))
     }
 }

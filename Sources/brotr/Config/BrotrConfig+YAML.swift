@@ -78,8 +78,10 @@ extension ArchiveConfiguration {
         let level = try section.value("compression_level", default: Int(d.compressionLevel))
         try section.check((1 << 20...1 << 34).contains(segmentSize), "segment_size", "expected 1 MiB to 16 GiB in bytes")
         try section.check((4 << 10...16 << 20).contains(frameSize), "frame_size", "expected 4 KiB to 16 MiB in bytes")
+        let minFree = try section.value("min_free_bytes", default: Int(d.minFreeBytes))
         try section.check((0...12).contains(level), "compression_level", "expected 0 to 12")
-        self.init(maxSegmentBytes: Int64(segmentSize), maxFramePayload: frameSize, compressionLevel: Int32(level))
+        try section.check(minFree >= 0, "min_free_bytes", "expected 0 (write until the disk is full) or more bytes")
+        self.init(maxSegmentBytes: Int64(segmentSize), maxFramePayload: frameSize, compressionLevel: Int32(level), minFreeBytes: Int64(minFree))
         try section.finish()
     }
 }

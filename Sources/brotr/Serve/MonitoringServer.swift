@@ -20,9 +20,11 @@ enum MonitoringServer {
                 archiveGauges = [
                     "events": Double(stats.events), "relays": Double(stats.relays), "observations": Double(stats.observations),
                     "segment_bytes": Double(stats.segmentBytes), "index_bytes": Double(stats.indexBytes),
+                    "segments": Double(stats.segments), "metadata": Double(stats.metadata),
                 ]
             }
             archiveGauges["writable"] = await (archive.writer?.isWritable ?? false) ? 1 : 0
+            if let free = archive.directory.freeBytes { archiveGauges["disk_free_bytes"] = Double(free) }
             var text = MetricsText.render(statuses, extraGauges: ["archive": archiveGauges], info: ["service": "brotr", "version": BrotrVersion.current])
             if api.enabled { text += apiMetrics.histogramText() }
             return Response(
@@ -30,7 +32,9 @@ enum MonitoringServer {
                 body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
         }
         router.get("health") { _, _ -> Response in
-            let (code, data) = health(writable: await archive.writer?.isWritable ?? false, stages: await board.statuses)
+            let failure: String? =
+                if let writer = archive.writer { await writer.writeFailure.map { "\($0)" } } else { "the archive is open read-only" }
+            let (code, data) = health(failure: failure, stages: await board.statuses)
             return Response(status: HTTPResponse.Status(code: code), headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
         }
         if api.enabled {
@@ -42,10 +46,11 @@ enum MonitoringServer {
 }
 
 extension MonitoringServer {
-    /// /health's status and JSON body: 200 while the archive can write, 503 when not.
-    static func health(writable: Bool, stages: [Stage: StageBoard.Status]) -> (code: Int, body: Data) {
-        let data = (try? JSONEncoder.sorted.encode(HealthReport(archiveWritable: writable, stages: stages))) ?? Data("{}".utf8)
-        return (writable ? 200 : 503, data)
+    /// /health's status and JSON body: 200 while the archive can write, 503 when not,
+    /// with the reason (`failure`).
+    static func health(failure: String?, stages: [Stage: StageBoard.Status]) -> (code: Int, body: Data) {
+        let data = (try? JSONEncoder.sorted.encode(HealthReport(failure: failure, stages: stages))) ?? Data("{}".utf8)
+        return (failure == nil ? 200 : 503, data)
     }
 }
 
@@ -63,11 +68,14 @@ struct HealthReport: Encodable {
 
     let status: String
     let archive_writable: Bool
+    /// Why the archive cannot write (a full disk, an I/O error), when it cannot.
+    let reason: String?
     let stages: [String: StageHealth]
 
-    init(archiveWritable: Bool, stages: [Stage: StageBoard.Status]) {
-        status = archiveWritable ? "ok" : "archive cannot write"
-        archive_writable = archiveWritable
+    init(failure: String?, stages: [Stage: StageBoard.Status]) {
+        status = failure == nil ? "ok" : "archive cannot write"
+        archive_writable = failure == nil
+        reason = failure
         self.stages = Dictionary(
             uniqueKeysWithValues: stages.map { stage, s in
                 (

@@ -3,14 +3,56 @@ import Glibc
 import Logging
 import NIOCore
 import ServiceLifecycle
+import Synchronization
 import UnixSignals
 import Services
 
 /// Runs stages as services in one ServiceGroup until SIGTERM or SIGINT: `brotr serve`
 /// (every enabled stage and the HTTP endpoints) and `brotr run STAGE` (one stage).
+///
+/// With `reload`, SIGHUP reads the configuration again: a valid one replaces the stages
+/// and the HTTP server (each ends as on SIGTERM, then all start again with the new
+/// settings) in the same process, on the same open archive; an invalid one is refused
+/// with its error and the one in force stays.
 enum ServeRuntime {
-    static func run(_ stages: [Stage], archive: Archive, config: BrotrConfig, http: Bool) async throws {
+    static func run(
+        _ stages: [Stage], archive: Archive, config: BrotrConfig, http: Bool, reload: (@Sendable () throws -> BrotrConfig)? = nil
+    ) async throws {
         let logger = Logger(label: "brotr")
+        let reloads = Reloads()
+        var hangups: Task<Void, Never>?
+        if let reload {
+            let signals = await UnixSignalsSequence(trapping: .sighup)
+            hangups = Task {
+                for await _ in signals {
+                    do {
+                        let next = try reload()
+                        logger.notice("configuration reloaded; restarting the stages with it (archive and log settings apply at the next start)")
+                        await reloads.request(next)
+                    } catch {
+                        logger.error("configuration not reloaded: the one in force stays", metadata: ["error": "\(error)"])
+                    }
+                }
+            }
+        }
+        defer { hangups?.cancel() }
+        var config = config
+        while true {
+            let group = try makeGroup(stages, archive: archive, config: config, http: http, logger: logger)
+            await reloads.running(group)
+            do {
+                try await group.run()
+            } catch let error as IOError where error.errnoCode == EADDRINUSE {
+                throw CLIFailure("cannot listen on \(config.http.listen) (http.listen): the address is in use; stop what holds it, or set another port")
+            }
+            guard let next = await reloads.take() else { break }
+            config = next
+        }
+        logger.info("stopped")
+    }
+
+    /// The service group of the stages `config` enables, and of the HTTP server.
+    static func makeGroup(_ stages: [Stage], archive: Archive, config: BrotrConfig, http: Bool, logger: Logger) throws -> ServiceGroup {
         let board = StageBoard()
         let apiMetrics = APIMetrics()
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
@@ -21,7 +63,13 @@ enum ServeRuntime {
             let settings = StageRunner.Settings(
                 interval: made.interval.duration, maxConsecutiveFailures: config.runtime.maxConsecutiveFailures,
                 maxBackoff: config.runtime.maxBackoff.duration)
-            let runner = StageRunner(made.stage, settings: settings, board: board, logger: Logger(label: "brotr.\(stage.rawValue)"))
+            // Every stage but the API writes: none starts a cycle while the archive cannot.
+            var precondition: (@Sendable () async throws -> Void)?
+            if stage != .api, let writer = archive.writer {
+                precondition = { try await writer.ensureWritable() }
+            }
+            let runner = StageRunner(
+                made.stage, settings: settings, board: board, logger: Logger(label: "brotr.\(stage.rawValue)"), precondition: precondition)
             services.append(.init(service: runner, serviceName: stage.rawValue))
             running.append(stage.rawValue)
         }
@@ -40,11 +88,25 @@ enum ServeRuntime {
                 "data": "\(archive.directory.path)", "stages": "\(running.joined(separator: ","))",
                 "http": "\(http && config.http.enabled ? config.http.listen : "off")",
             ])
-        do {
-            try await ServiceGroup(configuration: configuration).run()
-        } catch let error as IOError where error.errnoCode == EADDRINUSE {
-            throw CLIFailure("cannot listen on \(config.http.listen) (http.listen): the address is in use; stop what holds it, or set another port")
-        }
-        logger.info("stopped")
+        return ServiceGroup(configuration: configuration)
+    }
+}
+
+/// The group running now, and the configuration a SIGHUP brought, if any.
+private actor Reloads {
+    private var group: ServiceGroup?
+    private var pending: BrotrConfig?
+
+    func running(_ group: ServiceGroup) { self.group = group }
+
+    /// Keeps `config` for the next group and ends the running one as SIGTERM would.
+    func request(_ config: BrotrConfig) async {
+        pending = config
+        await group?.triggerGracefulShutdown()
+    }
+
+    func take() -> BrotrConfig? {
+        defer { pending = nil }
+        return pending
     }
 }
