@@ -49,6 +49,19 @@ struct WindowedStreamTests {
         #expect(result.statistics.truncatedSeconds == 0)
     }
 
+    /// More events than a page in the second just past the window: the widened `until`
+    /// brings a full page of them and none of the window's. That page proves nothing: the
+    /// window's events all come, and none of the second past it.
+    @Test(arguments: [nil, 30] as [Int?])
+    func aFullPageFromJustPastTheWindow(pageCap: Int?) async throws {
+        let past = try StreamFixtures.sameSecond(120, at: 1_800_000_001)
+        let relay = try await relay(corpus + past) { $0.pageCap = pageCap }
+        defer { Task { await relay.stop() } }
+        let result = await StreamFixtures.stream(relay, options: StreamOptions(pageSize: 50))
+        expectComplete(result, corpus)
+        #expect(result.through == 1_800_000_000)
+    }
+
     @Test func exclusiveUntil() async throws {
         let relay = try await relay(corpus) { $0.exclusiveUntil = true }
         defer { Task { await relay.stop() } }

@@ -40,7 +40,12 @@ extension Archive {
         let archive: Archive? = try? Archive.open(directory, mode: .readOnly)
         // Every event in the segments is looked up: with the runs' id filters, about one seek each.
         try? archive?.prepareForLookups()
-        if archive == nil { problem(directory.indexFile, nil, "the index cannot be opened; `brotr reindex` rebuilds it") }
+        if archive == nil {
+            // Nothing was ever written (a first start that failed before its index existed):
+            // an empty archive, not a damaged one.
+            let neverWritten = try access(directory.indexFile, F_OK) != 0 && SegmentScanner.list(directory).isEmpty
+            if !neverWritten { problem(directory.indexFile, nil, "the index cannot be opened; `brotr reindex` rebuilds it") }
+        }
         // Frames at or past the watermark are not indexed yet (a writer is running, or one
         // was killed); the next open indexes them. Their events are not missing.
         let watermark = (try? archive?.pool.read { db in

@@ -89,8 +89,21 @@ public final class Archive: Sendable {
     /// maximum, 2 GiB by default; past that the rest of the file is read as before.
     static let mmapSize: Int64 = 2_147_418_112
 
-    /// Opens or creates an index file and brings its schema up to date.
+    /// Opens or creates an index file and brings its schema up to date. A new index is made
+    /// beside it and renamed into place once its schema is committed, so that a failed
+    /// first start (a full disk, an I/O error) leaves no half-made index behind.
     static func openIndex(at path: String) throws -> DatabasePool {
+        if access(path, F_OK) != 0 {
+            let fresh = path + ".new"
+            for leftover in [fresh, fresh + "-journal", fresh + "-wal", fresh + "-shm"] { unlink(leftover) }
+            try wrap {
+                let queue = try DatabaseQueue(path: fresh)
+                try migrate(queue)
+                try queue.close()
+            }
+            guard rename(fresh, path) == 0 else { throw RawFile.error("cannot rename the new index to", path) }
+            try RawFile.syncDirectory((path as NSString).deletingLastPathComponent)
+        }
         var config = Configuration()
         config.prepareDatabase { db in
             // Segments are fsynced before the index commits and replayed after a crash, so

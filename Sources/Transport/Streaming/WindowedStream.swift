@@ -59,7 +59,13 @@ public final class WindowedStream {
             var page = try await fetcher.fetch(filters, since: lower, until: upper, limit: pageSize)
             try await learnUntilSemantics(from: page)
             var complete = page.raw < pageSize && !page.flooded
-            if complete, page.raw > fetcher.quirks.confirmedPage {
+            if page.oldest == nil, page.raw > 0, lower < upper {
+                // Every event sent lies past the window, in the second `until` was widened by
+                // (the relay may read it exclusively): it shows the window empty only when no
+                // cap can have cut the answer; else the window is halved, down to one second
+                // fetched whole. A full page of them proves nothing about the window.
+                complete = complete && page.raw <= fetcher.quirks.confirmedPage
+            } else if complete, page.raw > fetcher.quirks.confirmedPage {
                 // A page larger than any confirmed before: make sure no cap cut it short.
                 if let extra = try await boundaryCheck(page, lower: lower) {
                     page.events += extra

@@ -33,21 +33,24 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let config = try options.load(data: data.directory, network: network)
         guard let stage = Stage(rawValue: stage) else { throw ValidationError("unknown stage '\(self.stage)'") }
+        // Without --once, signals are trapped first, as for serve.
+        var control: ServeControl?
+        if !once {
+            let reload = options.reloader(data: data.directory, network: network)
+            control = await ServeControl.trapping(reload: {
+                var next = try reload()
+                next.enable(stage)
+                return next
+            })
+        }
+        let config = try options.load(data: data.directory, network: network)
         let archive = try Archive.open(data.directory, configuration: config.archive)
-        guard once else {
+        if let control {
             // Until SIGTERM/SIGINT, at the stage's interval, even when the config disables it.
             var config = config
             config.enable(stage)
-            let reload = options.reloader(data: data.directory, network: network)
-            return try await ServeRuntime.run(
-                [stage], archive: archive, config: config, http: stage == .api,
-                reload: {
-                    var next = try reload()
-                    next.enable(stage)
-                    return next
-                })
+            return try await ServeRuntime.run([stage], archive: archive, config: config, http: stage == .api, control: control)
         }
         let made = try StageFactory.make(stage, archive: archive, config: config)
         switch made.stage {

@@ -18,6 +18,9 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var network: NetworkOptions
 
     func run() async throws {
+        // Before anything else: a SIGTERM during start-up (recovery of a large archive, say)
+        // still ends in a clean stop.
+        let control = await ServeControl.trapping(reload: options.reloader(data: data.directory, network: network))
         let loaded = try options.loadWithSource(data: data.directory, network: network)
         Logger(label: "brotr").info(
             "configuration loaded",
@@ -26,7 +29,6 @@ struct ServeCommand: AsyncParsableCommand {
                 "allow_loopback": "\(loaded.config.network.allowLoopback)",
             ])
         let archive = try Archive.open(data.directory, configuration: loaded.config.archive)
-        try await ServeRuntime.run(
-            StageFactory.available, archive: archive, config: loaded.config, http: true, reload: options.reloader(data: data.directory, network: network))
+        try await ServeRuntime.run(StageFactory.available, archive: archive, config: loaded.config, http: true, control: control)
     }
 }

@@ -3,49 +3,30 @@ import Glibc
 import Logging
 import NIOCore
 import ServiceLifecycle
-import Synchronization
-import UnixSignals
 import Services
+import UnixSignals
 
 /// Runs stages as services in one ServiceGroup until SIGTERM or SIGINT: `brotr serve`
 /// (every enabled stage and the HTTP endpoints) and `brotr run STAGE` (one stage).
 ///
-/// With `reload`, SIGHUP reads the configuration again: a valid one replaces the stages
-/// and the HTTP server (each ends as on SIGTERM, then all start again with the new
+/// On a reload (SIGHUP, through ``ServeControl``), a valid configuration replaces the
+/// stages and the HTTP server (each ends as on SIGTERM, then all start again with the new
 /// settings) in the same process, on the same open archive; an invalid one is refused
 /// with its error and the one in force stays.
 enum ServeRuntime {
-    static func run(
-        _ stages: [Stage], archive: Archive, config: BrotrConfig, http: Bool, reload: (@Sendable () throws -> BrotrConfig)? = nil
-    ) async throws {
+    static func run(_ stages: [Stage], archive: Archive, config: BrotrConfig, http: Bool, control: ServeControl) async throws {
         let logger = Logger(label: "brotr")
-        let reloads = Reloads()
-        var hangups: Task<Void, Never>?
-        if let reload {
-            let signals = await UnixSignalsSequence(trapping: .sighup)
-            hangups = Task {
-                for await _ in signals {
-                    do {
-                        let next = try reload()
-                        logger.notice("configuration reloaded; restarting the stages with it (archive and log settings apply at the next start)")
-                        await reloads.request(next)
-                    } catch {
-                        logger.error("configuration not reloaded: the one in force stays", metadata: ["error": "\(error)"])
-                    }
-                }
-            }
-        }
-        defer { hangups?.cancel() }
+        defer { Task { await control.finish() } }
         var config = config
         while true {
             let group = try makeGroup(stages, archive: archive, config: config, http: http, logger: logger)
-            await reloads.running(group)
+            guard await control.starting(group) else { break }
             do {
                 try await group.run()
             } catch let error as IOError where error.errnoCode == EADDRINUSE {
                 throw CLIFailure("cannot listen on \(config.http.listen) (http.listen): the address is in use; stop what holds it, or set another port")
             }
-            guard let next = await reloads.take() else { break }
+            guard let next = await control.next() else { break }
             config = next
         }
         logger.info("stopped")
@@ -89,24 +70,5 @@ enum ServeRuntime {
                 "http": "\(http && config.http.enabled ? config.http.listen : "off")",
             ])
         return ServiceGroup(configuration: configuration)
-    }
-}
-
-/// The group running now, and the configuration a SIGHUP brought, if any.
-private actor Reloads {
-    private var group: ServiceGroup?
-    private var pending: BrotrConfig?
-
-    func running(_ group: ServiceGroup) { self.group = group }
-
-    /// Keeps `config` for the next group and ends the running one as SIGTERM would.
-    func request(_ config: BrotrConfig) async {
-        pending = config
-        await group?.triggerGracefulShutdown()
-    }
-
-    func take() -> BrotrConfig? {
-        defer { pending = nil }
-        return pending
     }
 }
