@@ -65,6 +65,32 @@ struct DiskFullTests {
         #expect(kept.status != 0 && kept.stderr.contains("below archive.min_free_bytes"), "\(kept.stderr.suffix(800))")
     }
 
+    /// Under archive.min_free_bytes the writer refuses before writing anything, and is
+    /// writable again as soon as there is room, with no write needed to find out.
+    @Test func writingPausesUnderTheMinimumAndResumesWhenSpaceReturns() async throws {
+        let disk = try SmallFileSystem(megabytes: 16)
+        defer { disk.remove() }
+        let data = DataDirectory(path: disk.path + "/data")
+        let archive = try Archive.open(data, configuration: ArchiveConfiguration(minFreeBytes: 8 << 20))
+        let writer = try #require(archive.writer)
+        _ = try await writer.write(EventBatch(events: Array(Self.events.prefix(100)), seenAt: 1))
+        // Fill the file system to under 8 MiB free.
+        let filler = disk.path + "/filler"
+        let free = try #require(data.freeBytes)
+        try Data(count: Int(free) - (4 << 20)).write(to: URL(fileURLWithPath: filler))
+        let refused = await #expect(throws: ArchiveError.self) { try await writer.ensureWritable() }
+        #expect(refused?.message.contains("below archive.min_free_bytes (8 MiB)") == true, "\(String(describing: refused))")
+        await #expect(throws: ArchiveError.self) { _ = try await writer.write(EventBatch(events: Array(Self.events[100..<200]), seenAt: 1)) }
+        #expect(await writer.isWritable == false)
+        #expect(try archive.stats().events == 100)
+
+        try FileManager.default.removeItem(atPath: filler)
+        try await writer.ensureWritable()
+        let failure = await writer.writeFailure
+        #expect(await writer.isWritable && failure == nil)
+        #expect(try await writer.write(EventBatch(events: Array(Self.events[100..<200]), seenAt: 1)).new == 100)
+    }
+
     @Test func serveWaitsOutAFullDiskAndResumesByItself() async throws {
         let disk = try SmallFileSystem(megabytes: 8)
         defer { disk.remove() }
@@ -75,33 +101,17 @@ struct DiskFullTests {
         let data = disk.path + "/data"
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
         let port = try ServeCLITests.freePort()
-        try """
+        try (TestbedConfig.yaml(httpPort: port, running: ["synchronizer"]) + """
             archive:
               min_free_bytes: 0
-            network:
-              allow_loopback: true
-            http:
-              listen: 127.0.0.1:\(port)
             runtime:
               shutdown_grace: 5s
               max_backoff: 2s
-            seeder:
-              enabled: false
-            finder:
-              enabled: false
-            validator:
-              enabled: false
-            monitor:
-              enabled: false
-            refresher:
-              enabled: false
-            dvm:
-              enabled: false
             synchronizer:
               interval: 1s
               end_lag: 0s
               batch_size: 500
-            """.write(toFile: data + "/brotr.yaml", atomically: true, encoding: .utf8)
+            """).write(toFile: data + "/brotr.yaml", atomically: true, encoding: .utf8)
         #expect(try await BrotrCLI.run(["relays", "add", "--data", data, "--allow-loopback", relay.url.url]).status == 0)
         let serve = try BrotrCLI.start(["serve", "--data", data], stderrFile: tmp.file("serve.log"))
         defer { serve.kill() }

@@ -9,31 +9,17 @@ import Testing
 @Suite(.serialized)
 struct ReloadTests {
     static func config(port: Int, synchronizer: Bool) -> String {
-        """
-        network:
-          allow_loopback: true
-        http:
-          listen: 127.0.0.1:\(port)
-        runtime:
-          shutdown_grace: 5s
-        seeder:
-          enabled: false
-        finder:
-          enabled: false
-        validator:
-          enabled: false
-        monitor:
-          enabled: false
-        dvm:
-          enabled: false
-        refresher:
-          interval: 1h
-        synchronizer:
-          enabled: \(synchronizer)
-          interval: 1s
-          end_lag: 0s
+        TestbedConfig.yaml(httpPort: port, running: ["refresher", "synchronizer"]) + """
+            runtime:
+              shutdown_grace: 5s
+            refresher:
+              interval: 1h
+            synchronizer:
+              enabled: \(synchronizer)
+              interval: 1s
+              end_lag: 0s
 
-        """
+            """
     }
 
     static func archived(_ data: String) -> Int {

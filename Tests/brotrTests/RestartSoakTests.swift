@@ -26,32 +26,16 @@ struct RestartSoakTests {
         defer { tmp.remove() }
         let data = tmp.file("data").path
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
-        try """
-            network:
-              allow_loopback: true
-            http:
-              enabled: false
+        try (TestbedConfig.yaml(httpPort: nil, running: ["synchronizer"]) + """
             runtime:
               shutdown_grace: 5s
-            seeder:
-              enabled: false
-            finder:
-              enabled: false
-            validator:
-              enabled: false
-            monitor:
-              enabled: false
-            refresher:
-              enabled: false
-            dvm:
-              enabled: false
             synchronizer:
               interval: 1s
               end_lag: 0s
               batch_size: 200
               page_size: 100
 
-            """.write(toFile: data + "/brotr.yaml", atomically: true, encoding: .utf8)
+            """).write(toFile: data + "/brotr.yaml", atomically: true, encoding: .utf8)
         #expect(try await BrotrCLI.run(["relays", "add", "--data", data, "--allow-loopback", relay.url.url]).status == 0)
 
         var rng = SplitMix64(seed: 77)

@@ -40,6 +40,9 @@ public actor ArchiveWriter {
     }
     /// `archive.min_free_bytes`.
     let minFreeBytes: Int64
+    /// Writing paused for lack of free space: it resumes as soon as there is room, even
+    /// before the next write.
+    private var pausedForSpace = false
     private let logger = Logger(label: "brotr.archive")
 
     /// False when the last write failed on I/O, or once a failed batch left the segment
@@ -62,11 +65,10 @@ public actor ArchiveWriter {
     /// a cycle, so that a full disk stops work before relays are asked for events.
     public func ensureWritable() throws {
         if let poisoned { throw poisoned }
-        do {
-            try checkFreeSpace()
-        } catch let error as ArchiveError {
-            lastIOFailure = error
-            throw error
+        try checkFreeSpace()
+        if pausedForSpace {
+            pausedForSpace = false
+            lastIOFailure = nil
         }
     }
 
@@ -74,11 +76,14 @@ public actor ArchiveWriter {
     ///   free space than `minFreeBytes`.
     private func checkFreeSpace() throws {
         guard minFreeBytes > 0, let free = directory.freeBytes, free < minFreeBytes else { return }
-        throw ArchiveError(
+        let error = ArchiveError(
             .io,
             "only \(free >> 20) MiB free, below archive.min_free_bytes (\(minFreeBytes >> 20) MiB): writing paused; "
                 + "free space there (or lower the setting) and writing resumes by itself",
             file: directory.path)
+        pausedForSpace = true
+        lastIOFailure = error
+        throw error
     }
 
     /// Archives a batch durably.
@@ -113,6 +118,7 @@ public actor ArchiveWriter {
             try checkFreeSpace()
             let result = try Archive.wrap(body)
             lastIOFailure = nil
+            pausedForSpace = false
             return result
         } catch {
             if let failure = error as? ArchiveError, failure.code == .io { lastIOFailure = failure }

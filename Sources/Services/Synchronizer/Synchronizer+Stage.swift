@@ -1,4 +1,5 @@
 import Transport
+
 extension Synchronizer: CycleStage {
     public nonisolated var stage: Stage { .synchronizer }
 

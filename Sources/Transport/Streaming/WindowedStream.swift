@@ -60,10 +60,11 @@ public final class WindowedStream {
             try await learnUntilSemantics(from: page)
             var complete = page.raw < pageSize && !page.flooded
             if page.oldest == nil, page.raw > 0, lower < upper {
-                // Every event sent lies past the window, in the second `until` was widened by
-                // (the relay may read it exclusively): it shows the window empty only when no
-                // cap can have cut the answer; else the window is halved, down to one second
-                // fetched whole. A full page of them proves nothing about the window.
+                // No event sent lies in the window (they are in the second `until` was widened
+                // by, for a relay that may read it exclusively, or outside the filters): the
+                // page shows the window empty only when no cap can have cut it; else the window
+                // is halved, down to one second fetched whole. A full page of them proves
+                // nothing about the window.
                 complete = complete && page.raw <= fetcher.quirks.confirmedPage
             } else if complete, page.raw > fetcher.quirks.confirmedPage {
                 // A page larger than any confirmed before: make sure no cap cut it short.
