@@ -8,8 +8,11 @@ import Testing
 /// a restart; a broken one is refused with its error and the old one stays in force.
 @Suite(.serialized)
 struct ReloadTests {
-    static func config(port: Int, synchronizer: Bool) -> String {
-        TestbedConfig.yaml(httpPort: port, running: ["refresher", "synchronizer"]) + """
+    /// With `monitorKey`, the monitor runs too, with that key file.
+    static func config(port: Int, synchronizer: Bool, monitorKey: String? = nil) -> String {
+        let monitor = monitorKey.map { "monitor:\n  key_file: \($0)\n" } ?? ""
+        return TestbedConfig.yaml(httpPort: port, running: monitorKey == nil ? ["refresher", "synchronizer"] : ["refresher", "synchronizer", "monitor"])
+            + monitor + """
             runtime:
               shutdown_grace: 5s
             refresher:
@@ -65,15 +68,26 @@ struct ReloadTests {
         let health = try await ServeCLITests.get("http://127.0.0.1:\(port)/health")
         #expect(health.status == 200 && health.body.contains("\"synchronizer\""), "\(health)")
 
+        // Valid YAML that cannot run (the monitor's key file is not there): refused with the
+        // reason, and the settings in force start again.
+        try Self.config(port: port, synchronizer: true, monitorKey: tmp.file("no-such-key").path).write(toFile: file, atomically: true, encoding: .utf8)
+        serve.send(SIGHUP)
+        var unrunnable = false
+        for _ in 0..<60 where serve.process.isRunning && !unrunnable {
+            try await Task.sleep(for: .milliseconds(500))
+            unrunnable = serve.stderr.contains("configuration not reloaded")
+        }
+        #expect(unrunnable && serve.stderr.contains("no-such-key") && serve.process.isRunning, "\(serve.stderr.suffix(2000))")
+
         // A broken file: refused with what is wrong, and the running settings stay.
         try (Self.config(port: port, synchronizer: true) + "synchronizer_typo: 1\n").write(toFile: file, atomically: true, encoding: .utf8)
         serve.send(SIGHUP)
         var refused = false
         for _ in 0..<60 where serve.process.isRunning && !refused {
             try await Task.sleep(for: .milliseconds(500))
-            refused = serve.stderr.contains("configuration not reloaded")
+            refused = serve.stderr.contains("synchronizer_typo")
         }
-        #expect(refused && serve.stderr.contains("synchronizer_typo"), "\(serve.stderr.suffix(2000))")
+        #expect(refused && serve.stderr.components(separatedBy: "configuration not reloaded").count == 3, "\(serve.stderr.suffix(2000))")
         // New events (the cursor is at the present): the synchronizer still runs.
         let key = SecretKey.generate()
         let now = Int64(Date().timeIntervalSince1970)

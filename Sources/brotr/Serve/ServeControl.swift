@@ -26,9 +26,7 @@ actor ServeControl {
                         // Made now, not before: logging is set up after the signals are trapped.
                         let logger = Logger(label: "brotr")
                         do {
-                            let next = try reload()
-                            logger.notice("configuration reloaded; restarting the stages with it (archive and log settings apply at the next start)")
-                            await control.request(next)
+                            await control.request(try reload())
                         } catch {
                             logger.error("configuration not reloaded: the one in force stays", metadata: ["error": "\(error)"])
                         }

@@ -18,16 +18,24 @@ enum ServeRuntime {
         let logger = Logger(label: "brotr")
         defer { Task { await control.finish() } }
         var config = config
-        while true {
-            let group = try makeGroup(stages, archive: archive, config: config, http: http, logger: logger)
-            guard await control.starting(group) else { break }
+        var group = try makeGroup(stages, archive: archive, config: config, http: http, logger: logger)
+        while await control.starting(group) {
             do {
                 try await group.run()
             } catch let error as IOError where error.errnoCode == EADDRINUSE {
                 throw CLIFailure("cannot listen on \(config.http.listen) (http.listen): the address is in use; stop what holds it, or set another port")
             }
             guard let next = await control.next() else { break }
-            config = next
+            do {
+                group = try makeGroup(stages, archive: archive, config: next, http: http, logger: logger)
+                config = next
+                logger.notice("configuration reloaded; the stages restart with it (archive and log settings apply at the next start)")
+            } catch {
+                // Valid YAML that cannot run (every stage off, an unreadable key file): the
+                // settings in force start again.
+                logger.error("configuration not reloaded: the one in force stays", metadata: ["error": "\(error)"])
+                group = try makeGroup(stages, archive: archive, config: config, http: http, logger: logger)
+            }
         }
         logger.info("stopped")
     }
