@@ -37,7 +37,8 @@ import Transport
         var found: [Event] = []
         for _ in 0..<120 {
             let filter = try Filter(kinds: [6050, 7000], tags: ["e": Set(ids.map(\.hex))], limit: 500)
-            found = try await RelayConnection.withConnection(to: relay, options: ConnectionOptions(connectTimeout: .seconds(5), readTimeout: .seconds(5))) { c in
+            // Generous: under a loaded suite the Python relay can take seconds to answer.
+            found = try await RelayConnection.withConnection(to: relay, options: ConnectionOptions(connectTimeout: .seconds(20), readTimeout: .seconds(30))) { c in
                 try await c.send(.req(try SubscriptionID("answers"), [filter]))
                 var events: [Event] = []
                 for _ in 0..<1000 {
