@@ -42,29 +42,29 @@ extension ConfigOptions {
     func loadWithSource(data: DataDirectory?, network: NetworkOptions? = nil) throws -> ConfigLoader.Loaded {
         var loaded: ConfigLoader.Loaded
         do {
-            loaded = try ConfigLoader.load(explicit: self.config, data: data)
+            loaded = try Self.read(explicit: config, data: data, allowLoopback: network?.allowLoopback == true)
         } catch let error as ConfigError {
             throw CLIFailure("invalid configuration: \(error)\nFix the file, or see config/brotr.yaml for every option and its default.")
         }
         if let logFormat { loaded.config.log.format = logFormat }
         if let logLevel { loaded.config.log.level = logLevel }
-        if network?.allowLoopback == true { loaded.config.network.allowLoopback = true }
         LoggingSetup.bootstrap(format: loaded.config.log.format, level: loaded.config.log.level)
         return loaded
     }
-}
 
-extension ConfigOptions {
     /// Reads the config again as ``loadWithSource(data:network:)`` does, for SIGHUP: the
     /// same file and flags, but logging stays as it was installed (once per process).
     func reloader(data: DataDirectory?, network: NetworkOptions?) -> @Sendable () throws -> BrotrConfig {
         let explicit = config
         let allowLoopback = network?.allowLoopback == true
-        return {
-            var loaded = try ConfigLoader.load(explicit: explicit, data: data)
-            if allowLoopback { loaded.config.network.allowLoopback = true }
-            return loaded.config
-        }
+        return { try Self.read(explicit: explicit, data: data, allowLoopback: allowLoopback).config }
+    }
+
+    /// The config file (or the defaults) with `--allow-loopback` applied.
+    private static func read(explicit: String?, data: DataDirectory?, allowLoopback: Bool) throws -> ConfigLoader.Loaded {
+        var loaded = try ConfigLoader.load(explicit: explicit, data: data)
+        if allowLoopback { loaded.config.network.allowLoopback = true }
+        return loaded
     }
 }
 
