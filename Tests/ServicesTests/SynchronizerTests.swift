@@ -105,7 +105,7 @@ struct SynchronizerTests {
             // A cycle on a loaded machine may time out before the relay gets to misbehave:
             // such a cycle must keep the same promise (five tries at most).
             for _ in 0..<5 where relay.misbehavedConnections == 0 {
-                let (first, archive) = try await cycle(workspace, relays: [relay], settings: settings(readTimeout: .seconds(2)))
+                let (first, archive) = try await cycle(workspace, relays: [relay], settings: settings(readTimeout: .seconds(5)))
                 #expect(first.relaysFailed == 1, "\(knob)")
                 // Every event at or before the cursor is archived; none after it.
                 let cursor = try archive.relayStates()[relay.url.url]?.syncThrough

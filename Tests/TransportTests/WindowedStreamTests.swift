@@ -163,9 +163,9 @@ struct WindowedStreamTests {
         // Once it has stalled, the relay behaves.
         var delivered: [Event] = []
         var resumeFrom: Int64 = 0
-        for _ in 0..<5 where relay.misbehavedConnections == 0 {
+        for _ in 0..<20 where relay.misbehavedConnections == 0 {
             let first = await StreamFixtures.stream(
-                relay, since: resumeFrom, connection: ConnectionOptions(connectTimeout: .seconds(20), readTimeout: .seconds(2)))
+                relay, since: resumeFrom, connection: ConnectionOptions(connectTimeout: .seconds(20), readTimeout: .seconds(5)))
             #expect((first.error as? TransportError)?.code == .readTimeout)
             delivered += first.events
             #expect(delivered.map(\.id) == sorted.prefix(delivered.count).map(\.id))
